@@ -1,0 +1,10 @@
+export * from "./api";
+export * from "./config";
+export * from "./names";
+export * from "./networks";
+export * from "./pki";
+export * from "./postgres";
+export * from "./proxy";
+export * from "./source-hash";
+export * from "./stack";
+export * as render from "./render";

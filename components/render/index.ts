@@ -1,0 +1,3 @@
+export * from "./nginx";
+export * from "./postgres";
+export * from "./page";
