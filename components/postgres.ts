@@ -99,7 +99,7 @@ export class Postgres extends pulumi.ComponentResource {
                     { file: `${SOURCE_DIR}/${PG_TLS_FILES.certificate}`, content: args.certificatePem, permissions: "0644" },
                     { file: `${SOURCE_DIR}/${PG_TLS_FILES.ca}`, content: args.caCertificatePem, permissions: "0644" },
                     { file: `${SOURCE_DIR}/${PG_TLS_FILES.key}`, content: pulumi.secret(args.privateKeyPem), permissions: "0600" },
-                    { file: `${SOURCE_DIR}/${PG_TLS_FILES.password}`, content: password.result, permissions: "0600" },
+                    { file: `${SOURCE_DIR}/${PG_TLS_FILES.password}`, content: pulumi.secret(password.result), permissions: "0600" },
                 ],
                 volumes: [{ volumeName: volume.name, containerPath: "/var/lib/postgresql/data" }],
                 networksAdvanced: [{ name: args.dataNetworkName, aliases: [DB_HOST] }],

@@ -32,7 +32,7 @@ export function renderPostgresConf(input: PostgresConfInput): string {
         `ssl_key_file = '${input.keyPath}'`,
         `ssl_ca_file = '${input.caPath}'`,
         `ssl_min_protocol_version = '${input.tlsMinVersion}'`,
-        "ssl_ciphers = 'HIGH:!aNULL:!MD5:!SHA1:!CBC'",
+        "ssl_ciphers = 'HIGH:!aNULL:!MD5:!SHA1'",
         "ssl_prefer_server_ciphers = on",
         "",
         "password_encryption = scram-sha-256",

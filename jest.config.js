@@ -1,0 +1,9 @@
+/** Three tiers: pure renderers, the Pulumi program under mocks, and real servers on loopback. */
+const base = { preset: "ts-jest", testEnvironment: "node" };
+module.exports = {
+    projects: [
+        { ...base, displayName: "render", testMatch: ["<rootDir>/test/render/**/*.test.ts"] },
+        { ...base, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
+        { ...base, displayName: "integration", testMatch: ["<rootDir>/test/integration/**/*.test.ts"] },
+    ],
+};

@@ -1,0 +1,154 @@
+import { INTERMEDIATE_CIPHERS, PROXY_OWNED_HEADERS, renderNginxConf, securityHeaders, usesHttp2Directive } from "../../components/render/nginx";
+import { nginxInput } from "./fixtures";
+
+/** The lines of one `location` block, found by its exact opening line. */
+function block(conf: string, opening: string): string[] {
+    const lines = conf.split("\n").map((l) => l.trim());
+    const start = lines.indexOf(opening);
+    if (start < 0) throw new Error(`no block ${opening}`);
+    const end = lines.indexOf("}", start);
+    return lines.slice(start + 1, end);
+}
+
+describe("renderNginxConf", () => {
+    const conf = renderNginxConf(nginxInput());
+    const lines = conf.split("\n").map((l) => l.trim());
+
+    test("TLS 1.2 and 1.3 with the Mozilla intermediate suites, cache on, tickets off", () => {
+        expect(lines).toContain("ssl_protocols TLSv1.2 TLSv1.3;");
+        expect(lines).toContain(`ssl_ciphers ${INTERMEDIATE_CIPHERS};`);
+        expect(lines).toContain("ssl_session_cache shared:TLS:10m;");
+        expect(lines).toContain("ssl_session_tickets off;");
+        expect(lines).toContain("server_tokens off;");
+        expect(INTERMEDIATE_CIPHERS).not.toMatch(/CBC|RC4|3DES|SHA:|MD5/);
+    });
+
+    test("the modern profile allows TLS 1.3 only", () => {
+        const modern = renderNginxConf(nginxInput({ tlsProfile: "modern" })).split("\n").map((l) => l.trim());
+        expect(modern).toContain("ssl_protocols TLSv1.3;");
+        expect(modern.some((l) => l.startsWith("ssl_ciphers"))).toBe(false);
+    });
+
+    test("HTTP/2 uses `http2 on` from nginx 1.25.1 and `listen … http2` before", () => {
+        expect(usesHttp2Directive("1.25.1")).toBe(true);
+        expect(usesHttp2Directive("1.25.0")).toBe(false);
+        expect(usesHttp2Directive("1.22.1")).toBe(false);
+        expect(usesHttp2Directive("2.0")).toBe(true);
+        expect(lines).toContain("listen 443 ssl;");
+        expect(lines).toContain("http2 on;");
+        const old = renderNginxConf(nginxInput({ nginxVersion: "1.22.1" })).split("\n").map((l) => l.trim());
+        expect(old).toContain("listen 443 ssl http2;");
+        expect(old).not.toContain("http2 on;");
+    });
+
+    test("every security header is set with `always` at server level", () => {
+        for (const [name, value] of securityHeaders(nginxInput())) {
+            expect(lines).toContain(`add_header ${name} "${value}" always;`);
+        }
+        expect(lines).toContain('add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;');
+        expect(lines).toContain('add_header X-Content-Type-Options "nosniff" always;');
+        expect(lines).toContain('add_header X-Frame-Options "DENY" always;');
+        expect(lines).toContain('add_header Referrer-Policy "strict-origin-when-cross-origin" always;');
+        expect(lines).toContain('add_header X-XSS-Protection "0" always;');
+    });
+
+    test("no location adds headers, so none loses the server-level ones", () => {
+        const httpsServer = conf.slice(conf.lastIndexOf("server {"));
+        const locationBodies = httpsServer.split("location ").slice(1);
+        expect(locationBodies.length).toBeGreaterThan(3);
+        for (const body of locationBodies) expect(body.split("}")[0]).not.toContain("add_header");
+    });
+
+    test("HSTS preload is rendered only when asked for", () => {
+        const pre = renderNginxConf(nginxInput({ hsts: { maxAgeSeconds: 63072000, includeSubDomains: true, preload: true } }));
+        expect(pre).toContain('"max-age=63072000; includeSubDomains; preload"');
+        expect(conf).not.toContain("preload");
+    });
+
+    test("port 80 redirects to HTTPS with 301, keeping a non-default port", () => {
+        expect(block(conf, "location / {").join("\n")).toBe("return 301 https://$host$request_uri;");
+        const dev = renderNginxConf(nginxInput({ publicHttpsPort: 8443 }));
+        expect(dev).toContain("return 301 https://$host:8443$request_uri;");
+    });
+
+    test("the ACME challenge path is served on HTTP only when configured", () => {
+        expect(conf).not.toContain("acme-challenge");
+        const acme = renderNginxConf(nginxInput({ acmeRoot: "/var/www/acme" }));
+        expect(block(acme, "location ^~ /.well-known/acme-challenge/ {")).toContain("root /var/www/acme;");
+    });
+
+    test("the upstream lists every replica with keepalive", () => {
+        const up = block(conf, "upstream api_backend {");
+        expect(up).toContain("server api-0.nestflux.internal:3000 max_fails=3 fail_timeout=10s;");
+        expect(up).toContain("server api-1.nestflux.internal:3000 max_fails=3 fail_timeout=10s;");
+        expect(up).toContain("keepalive 32;");
+        expect(() => renderNginxConf(nginxInput({ upstreams: [] }))).toThrow(/upstream/);
+    });
+
+    test("the API location proxies with forwarding headers, websocket upgrade and timeouts", () => {
+        const api = block(conf, "location /api/ {");
+        for (const l of [
+            "proxy_pass http://api_backend;",
+            "proxy_http_version 1.1;",
+            "proxy_set_header Host $host;",
+            "proxy_set_header X-Real-IP $remote_addr;",
+            "proxy_set_header X-Forwarded-For $remote_addr;",
+            "proxy_set_header X-Forwarded-Proto $scheme;",
+            "proxy_set_header Upgrade $http_upgrade;",
+            "proxy_set_header Connection $connection_upgrade;",
+            "proxy_read_timeout 30s;",
+            "limit_req zone=api burst=20 nodelay;",
+            "gzip off;",
+        ]) {
+            expect(api).toContain(l);
+        }
+        for (const h of PROXY_OWNED_HEADERS) expect(api).toContain(`proxy_hide_header ${h};`);
+        expect(block(conf, "map $http_upgrade $connection_upgrade {")).toEqual(["default upgrade;", "'' '';"]);
+    });
+
+    test("rate limits: a zone per client address, a stricter one for auth, 429 when exceeded", () => {
+        expect(lines).toContain("limit_req_zone $binary_remote_addr zone=api:10m rate=10r/s;");
+        expect(lines).toContain("limit_req_zone $binary_remote_addr zone=auth:10m rate=10r/m;");
+        expect(lines).toContain("limit_req_status 429;");
+        expect(block(conf, "location /api/auth/ {")).toContain("limit_req zone=auth burst=5 nodelay;");
+    });
+
+    test("HTTPS to the API verifies the peer against the CA and the service name", () => {
+        const tls = renderNginxConf(nginxInput({ upstreamTls: { caPath: "/etc/nginx/tls/upstream-ca.pem", serverName: "api.nestflux.internal" } }));
+        const api = block(tls, "location /api/ {");
+        expect(api).toContain("proxy_pass https://api_backend;");
+        expect(api).toContain("proxy_ssl_verify on;");
+        expect(api).toContain("proxy_ssl_trusted_certificate /etc/nginx/tls/upstream-ca.pem;");
+        expect(api).toContain("proxy_ssl_name api.nestflux.internal;");
+        expect(block(conf, "location /api/ {")).not.toContain("proxy_ssl_verify on;");
+    });
+
+    test("SPA: deep links fall back to index.html, hashed assets cached for a year, index.html never", () => {
+        expect(block(conf, "location / {")).toBeDefined();
+        const spa = conf.slice(conf.lastIndexOf("server {"));
+        expect(block(spa, "location / {")).toEqual(["try_files $uri $uri/ /index.html;"]);
+        expect(block(spa, "location /assets/ {")).toEqual(["expires 1y;", "try_files $uri =404;"]);
+        expect(block(spa, "location = /index.html {")).toEqual(["expires -1;"]);
+    });
+
+    test("OCSP stapling only with a public chain", () => {
+        expect(conf).not.toContain("ssl_stapling");
+        const pub = renderNginxConf(nginxInput({ trustedChainPath: "/etc/nginx/tls/chain.pem", resolver: "127.0.0.11" }));
+        expect(pub).toContain("ssl_stapling on;");
+        expect(pub).toContain("ssl_trusted_certificate /etc/nginx/tls/chain.pem;");
+        expect(pub).toContain("resolver 127.0.0.11 valid=300s;");
+    });
+
+    test("JSON access log without query strings, body size limit, gzip", () => {
+        expect(lines).toContain("access_log /dev/stdout json_access;");
+        expect(conf).toContain("log_format json_access escape=json");
+        expect(conf).toContain('"uri":"$uri"');
+        expect(conf).not.toContain("$request_uri\"");
+        expect(lines).toContain("client_max_body_size 1m;");
+        expect(lines).toContain("gzip on;");
+    });
+
+    test("the same input renders the same text (no churn on re-run)", () => {
+        expect(renderNginxConf(nginxInput())).toBe(conf);
+    });
+});

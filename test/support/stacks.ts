@@ -1,0 +1,38 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { issueLeaf, makeCa } from "./certs";
+import type { RunResult } from "./mock-engine";
+import { stackConfig } from "./mock-engine";
+
+/** Run the real index.ts under mocks with a stack file's config. */
+export async function runIndex(stack: "dev" | "prod", extra: Record<string, string> = {}): Promise<RunResult> {
+    const config = { ...stackConfig(stack), ...extra };
+    const secrets = Object.keys(extra).filter((k) => /PrivateKey|jwtSecret/.test(k));
+    let result!: RunResult;
+    await new Promise<void>((resolve, reject) => {
+        // A fresh module registry per run, so index.ts executes again for each stack; the engine
+        // helper is loaded inside it too, so both share that run's copy of @pulumi/pulumi.
+        jest.isolateModules(() => {
+            const { runUnderMocks } = require("./mock-engine") as typeof import("./mock-engine");
+            runUnderMocks(stack, config, () => require("../../index"), secrets).then((r) => {
+                result = r;
+                resolve();
+            }, reject);
+        });
+    });
+    return result;
+}
+
+/** What a prod operator sets with `pulumi config set`: a public certificate for the domain. */
+export function prodCertificateConfig(domain = "nestflux.example.com"): Record<string, string> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nestflux-prod-"));
+    const root = makeCa(dir, "public-ca", "ECDSA-P256", "/O=Test Public CA/CN=Test Public Root");
+    const leaf = issueLeaf(dir, "edge", root, { commonName: domain, dnsNames: [domain], usage: "server", days: 90 });
+    fs.rmSync(dir, { recursive: true, force: true });
+    return {
+        "nestflux:tlsCertificate": leaf.certPem,
+        "nestflux:tlsChain": root.certPem,
+        "nestflux:tlsPrivateKey": leaf.keyPem,
+    };
+}

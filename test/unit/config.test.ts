@@ -1,0 +1,153 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ConfigError, DEFAULTS, RawConfig, parseSettings, rotationWindow } from "../../components/config";
+import { issueLeaf, makeCa } from "../support/certs";
+
+function expectConfigError(raw: RawConfig, key: string, allowed: RegExp, stack = "dev"): void {
+    let caught: unknown;
+    try {
+        parseSettings(raw, stack);
+    } catch (e) {
+        caught = e;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const err = caught as ConfigError;
+    expect(err.key).toBe(key);
+    expect(err.message).toContain(`nestflux:${key}`);
+    expect(err.message).toMatch(allowed);
+}
+
+describe("parseSettings defaults", () => {
+    const s = parseSettings({}, "dev");
+
+    test("defaults give TLS 1.2+ everywhere, ECDSA P-256 and one replica", () => {
+        expect(s.db.tlsMinVersion).toBe("TLSv1.2");
+        expect(s.proxy.tlsProfile).toBe("intermediate");
+        expect(s.pki.keyAlgorithm).toBe("ECDSA-P256");
+        expect(s.api.replicas).toBe(1);
+        expect(s.proxy.hsts).toEqual({ maxAgeSeconds: 63072000, includeSubDomains: true, preload: false });
+    });
+
+    test("memory sizes are converted to megabytes", () => {
+        expect(s.db.memoryMb).toBe(512);
+        expect(parseSettings({ apiMemory: "1GB" }, "dev").api.memoryMb).toBe(1024);
+    });
+
+    test("CORS origins are split and trimmed", () => {
+        expect(parseSettings({ corsOrigins: " https://a.example.com , https://b.example.com:8443" }, "dev").api.corsOrigins).toEqual([
+            "https://a.example.com",
+            "https://b.example.com:8443",
+        ]);
+    });
+
+    test("Pulumi.yaml declares exactly the keys the program reads, with the same defaults", () => {
+        const yaml = fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8");
+        const declared: Record<string, string> = {};
+        let current = "";
+        for (const line of yaml.split("\n")) {
+            const key = /^  (\w+):$/.exec(line);
+            if (key) current = key[1];
+            const def = /^    default: (.*)$/.exec(line);
+            if (def && current) declared[current] = def[1].startsWith('"') ? JSON.parse(def[1]) : def[1];
+        }
+        expect(declared).toEqual(Object.fromEntries(Object.entries(DEFAULTS).map(([k, v]) => [k, String(v)])));
+    });
+});
+
+describe("parseSettings rejects bad input, naming the key", () => {
+    test.each<[string, RawConfig, string, RegExp]>([
+        ["unknown DB TLS version", { dbTlsMinVersion: "TLSv1.1" }, "dbTlsMinVersion", /one of TLSv1.2, TLSv1.3/],
+        ["unknown proxy TLS profile", { tlsProfile: "old" }, "tlsProfile", /intermediate, modern/],
+        ["zero replicas", { apiReplicas: "0" }, "apiReplicas", /from 1 to 64/],
+        ["fractional replicas", { apiReplicas: "1.5" }, "apiReplicas", /whole number/],
+        ["port out of range", { httpsPort: "70000" }, "httpsPort", /from 1 to 65535/],
+        ["same HTTP and HTTPS port", { httpPort: "443", httpsPort: "443" }, "httpsPort", /differ from httpPort/],
+        ["malformed domain", { domain: "exa mple..com" }, "domain", /DNS host name/],
+        ["malformed CIDR", { dataSubnet: "10.0.0.0/33" }, "dataSubnet", /IPv4 CIDR/],
+        ["CIDR without mask", { appSubnet: "10.1.2.3" }, "appSubnet", /IPv4 CIDR/],
+        ["memory that does not parse", { dbMemory: "lots" }, "dbMemory", /size like 256MB/],
+        ["memory too small", { apiMemory: "1MB" }, "apiMemory", /at least 64MB/],
+        ["unpinned image", { dbImage: "postgres" }, "dbImage", /pinned/],
+        ["latest tag", { proxyImage: "nginx:latest" }, "proxyImage", /other than latest/],
+        ["unknown key algorithm", { keyAlgorithm: "RSA-1024" }, "keyAlgorithm", /ECDSA-P256/],
+        ["early renewal beyond validity", { certValidityHours: "100", certEarlyRenewalHours: "100" }, "certEarlyRenewalHours", /from 1 to 99/],
+        ["HSTS max-age below two years", { hstsMaxAge: "3600" }, "hstsMaxAge", /from 63072000/],
+        ["preload without includeSubDomains", { hstsPreload: "true", hstsIncludeSubDomains: "false" }, "hstsPreload", /requires hstsIncludeSubDomains=true/],
+        ["boolean that is not one", { apiHttps: "yes" }, "apiHttps", /true or false/],
+        ["bind address that is not an IP", { bindAddress: "localhost" }, "bindAddress", /IP address/],
+        ["CSP with a quote", { contentSecurityPolicy: 'default-src "self"' }, "contentSecurityPolicy", /without quotes/],
+        ["weak JWT secret", { jwtSecret: "short" }, "jwtSecret", /at least 32/],
+        ["origin with a path", { corsOrigins: "https://a.example.com/app" }, "corsOrigins", /origins/],
+        ["relative SPA dir", { spaDir: "dist" }, "spaDir", /absolute host path/],
+        ["bad nginx version", { nginxVersion: "latest" }, "nginxVersion", /nginx version/],
+        ["bad SQL identifier", { dbUser: "app; drop" }, "dbUser", /SQL identifier/],
+        ["bad body size", { clientMaxBodySize: "1 GB" }, "clientMaxBodySize", /512k/],
+    ])("%s", (_what, raw, key, allowed) => expectConfigError(raw, key, allowed));
+
+    test("prod without a certificate source is refused", () => {
+        expectConfigError({ domain: "nestflux.example.com" }, "certSource", /must be provided on the prod stack/, "prod");
+    });
+
+    test("provided source without a certificate is refused", () => {
+        expectConfigError({ certSource: "provided" }, "tlsCertificate", /PEM certificate/);
+    });
+
+    test("a secret value is never echoed in the error", () => {
+        expect(() => parseSettings({ jwtSecret: "hunter2-short" }, "dev")).toThrow(/<secret>/);
+        expect(() => parseSettings({ jwtSecret: "hunter2-short" }, "dev")).not.toThrow(/hunter2/);
+    });
+});
+
+describe("provided certificates", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nestflux-cfg-"));
+    const ca = makeCa(dir);
+    const wildcard = issueLeaf(dir, "wild", ca, { commonName: "*.example.com", dnsNames: ["*.example.com"], usage: "server" });
+    const other = issueLeaf(dir, "other", ca, { commonName: "other.test", dnsNames: ["other.test"], usage: "server" });
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    test("a wildcard certificate covering the domain is accepted and its expiry read", () => {
+        const s = parseSettings(
+            { certSource: "provided", domain: "app.example.com", tlsCertificate: wildcard.certPem, tlsChain: ca.certPem, tlsPrivateKey: wildcard.keyPem },
+            "prod",
+        );
+        expect(s.pki.provided?.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+        expect(new Date(s.pki.provided!.expiresAt).getTime()).toBeGreaterThan(Date.now());
+    });
+
+    test("a certificate that does not cover the domain is refused", () => {
+        expectConfigError(
+            { certSource: "provided", domain: "app.example.com", tlsCertificate: other.certPem, tlsPrivateKey: other.keyPem },
+            "tlsCertificate",
+            /must cover the domain app.example.com/,
+        );
+    });
+
+    test("a key that does not belong to the certificate is refused", () => {
+        expectConfigError(
+            { certSource: "provided", domain: "app.example.com", tlsCertificate: wildcard.certPem, tlsPrivateKey: other.keyPem },
+            "tlsPrivateKey",
+            /private key of tlsCertificate/,
+        );
+    });
+
+    test("garbage instead of PEM is refused", () => {
+        expectConfigError({ certSource: "provided", tlsCertificate: "not a cert", tlsPrivateKey: wildcard.keyPem }, "tlsCertificate", /X.509/);
+    });
+});
+
+describe("rotationWindow", () => {
+    const hour = 3600e3;
+    test("stays the same inside a window and moves at validity - earlyRenewal", () => {
+        const w = rotationWindow(0, 2160, 720);
+        expect(rotationWindow(1439 * hour, 2160, 720)).toBe(w);
+        expect(rotationWindow(1440 * hour, 2160, 720)).toBe(w + 1);
+    });
+    test("a certificate issued at a window's start is rotated before it expires", () => {
+        const start = 1440 * hour * 7;
+        const expiresAt = start + 2160 * hour;
+        const nextWindowAt = start + (2160 - 720) * hour;
+        expect(rotationWindow(nextWindowAt, 2160, 720)).toBe(rotationWindow(start, 2160, 720) + 1);
+        expect(expiresAt - nextWindowAt).toBe(720 * hour);
+    });
+});
