@@ -1,4 +1,4 @@
-import { ChildProcess, execFileSync, spawn, SpawnOptions } from "child_process";
+import { ChildProcess, spawn, spawnSync, SpawnOptions } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
@@ -110,17 +110,8 @@ export interface RunResult {
 
 /** Run a client command to completion (never throws on a non-zero exit). */
 export function run(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): RunResult {
-    try {
-        const stdout = execFileSync(command, args, {
-            env: opts.env ?? process.env,
-            input: opts.input,
-            timeout: opts.timeoutMs ?? 30000,
-            stdio: ["pipe", "pipe", "pipe"],
-        }).toString();
-        return { code: 0, stdout, stderr: "" };
-    } catch (e: any) {
-        return { code: e.status ?? 1, stdout: e.stdout?.toString() ?? "", stderr: e.stderr?.toString() ?? String(e) };
-    }
+    const r = spawnSync(command, args, { env: opts.env ?? process.env, input: opts.input ?? "", timeout: opts.timeoutMs ?? 30000, maxBuffer: 64 * 1024 * 1024 });
+    return { code: r.status ?? 1, stdout: r.stdout?.toString() ?? "", stderr: (r.stderr?.toString() ?? "") + (r.error ? String(r.error) : "") };
 }
 
 export function which(cmd: string): boolean {
