@@ -164,8 +164,9 @@ export function renderNginxConf(input: NginxConfInput): string {
 
     const tls =
         input.tlsProfile === "modern"
-            ? ["ssl_protocols TLSv1.3;", "ssl_prefer_server_ciphers off;"]
-            : ["ssl_protocols TLSv1.2 TLSv1.3;", `ssl_ciphers ${INTERMEDIATE_CIPHERS};`, "ssl_prefer_server_ciphers off;"];
+            ? ["ssl_protocols TLSv1.3;"]
+            : // Server order: every suite is strong, but the strongest should win whatever the client lists.
+              ["ssl_protocols TLSv1.2 TLSv1.3;", `ssl_ciphers ${INTERMEDIATE_CIPHERS};`, "ssl_prefer_server_ciphers on;"];
     const stapling = input.trustedChainPath
         ? [
               "ssl_stapling on;",

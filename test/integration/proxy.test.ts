@@ -187,7 +187,7 @@ describeIntegration("nginx with the rendered config in front of two real API rep
         expect(codes.slice(0, 6).every((c) => c !== 429)).toBe(true);
         expect(codes).toContain(429);
     });
-});
+}, { needsApi: true });
 
 describeIntegration("nginx → API over verified HTTPS", () => {
     let backend: Backend;
@@ -227,4 +227,4 @@ describeIntegration("nginx → API over verified HTTPS", () => {
         expect(r.status).toBe(502);
         expect(nginx.errorLog()).toMatch(/upstream SSL certificate does not match "impostor\.nestflux\.internal"/);
     });
-});
+}, { needsApi: true });

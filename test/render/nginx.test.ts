@@ -19,6 +19,7 @@ describe("renderNginxConf", () => {
         expect(lines).toContain(`ssl_ciphers ${INTERMEDIATE_CIPHERS};`);
         expect(lines).toContain("ssl_session_cache shared:TLS:10m;");
         expect(lines).toContain("ssl_session_tickets off;");
+        expect(lines).toContain("ssl_prefer_server_ciphers on;");
         expect(lines).toContain("server_tokens off;");
         expect(INTERMEDIATE_CIPHERS).not.toMatch(/CBC|RC4|3DES|SHA:|MD5/);
     });

@@ -34,7 +34,7 @@ export function makeCa(dir: string, name = "ca", algorithm = "ECDSA-P256", subje
     const certPath = path.join(dir, `${name}.crt`);
     const keyPath = path.join(dir, `${name}.key`);
     openssl([
-        "req", "-x509", ...keyArgs(algorithm), "-nodes", "-keyout", keyPath, "-out", certPath, "-days", "30", "-subj", subject,
+        "req", "-x509", ...keyArgs(algorithm), "-nodes", "-keyout", keyPath, "-out", certPath, "-days", "3650", "-subj", subject,
         "-addext", "basicConstraints=critical,CA:TRUE,pathlen:0",
         "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
     ]);
@@ -47,6 +47,7 @@ export interface LeafOptions {
     ipAddresses?: string[];
     usage: "server" | "client";
     algorithm?: string;
+    /** Default 90, as the stack's default certValidityHours. */
     days?: number;
 }
 
@@ -68,7 +69,7 @@ export function issueLeaf(dir: string, name: string, ca: KeyPair, opts: LeafOpti
     openssl(["req", "-new", ...keyArgs(opts.algorithm ?? "ECDSA-P256"), "-nodes", "-keyout", keyPath, "-out", csrPath, "-subj", `/CN=${opts.commonName}`]);
     openssl([
         "x509", "-req", "-in", csrPath, "-CA", ca.certPath, "-CAkey", ca.keyPath, "-CAcreateserial",
-        "-out", certPath, "-days", String(opts.days ?? 30), "-extfile", extPath,
+        "-out", certPath, "-days", String(opts.days ?? 90), "-extfile", extPath,
     ]);
     return read(certPath, keyPath);
 }

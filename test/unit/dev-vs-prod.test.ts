@@ -1,0 +1,57 @@
+import type { RunResult } from "../support/mock-engine";
+import { stackConfig } from "../support/mock-engine";
+import { prodCertificateConfig, runIndex } from "../support/stacks";
+
+/** Resource identity with the stack name taken out. */
+const ids = (r: RunResult) => new Set(r.resources.map((x) => `${x.type} ${x.name}`));
+
+describe("dev and prod differ only by config", () => {
+    let dev: RunResult;
+    let prod: RunResult;
+    beforeAll(async () => {
+        dev = await runIndex("dev");
+        prod = await runIndex("prod", prodCertificateConfig());
+    });
+
+    test("both stack files set the same keys", () => {
+        expect(Object.keys(stackConfig("dev")).sort()).toEqual(Object.keys(stackConfig("prod")).sort());
+    });
+
+    test("the resource graphs differ exactly where config says they should", () => {
+        const d = ids(dev);
+        const p = ids(prod);
+        const onlyDev = [...d].filter((x) => !p.has(x)).sort();
+        const onlyProd = [...p].filter((x) => !d.has(x)).sort();
+        // certSource=generated on dev issues the edge certificate from the private CA.
+        expect(onlyDev).toEqual([
+            "tls:index/certRequest:CertRequest nestflux-pki-edge-csr",
+            "tls:index/locallySignedCert:LocallySignedCert nestflux-pki-edge-cert",
+            "tls:index/privateKey:PrivateKey nestflux-pki-edge-key",
+        ]);
+        // apiReplicas=3, apiHttps=true and dbClientCerts=true on prod.
+        expect(onlyProd).toEqual([
+            "docker:index/container:Container nestflux-api-1",
+            "docker:index/container:Container nestflux-api-2",
+            "tls:index/certRequest:CertRequest nestflux-pki-api-csr",
+            "tls:index/certRequest:CertRequest nestflux-pki-db-client-csr",
+            "tls:index/locallySignedCert:LocallySignedCert nestflux-pki-api-cert",
+            "tls:index/locallySignedCert:LocallySignedCert nestflux-pki-db-client-cert",
+            "tls:index/privateKey:PrivateKey nestflux-pki-api-key",
+            "tls:index/privateKey:PrivateKey nestflux-pki-db-client-key",
+        ]);
+    });
+
+    test("shared resources keep the same hardening on both stacks", () => {
+        for (const c of dev.byType("docker:index/container:Container")) {
+            const twin = prod.resources.find((x) => x.type === c.type && x.name === c.name)!;
+            for (const key of ["securityOpts", "capabilities", "readOnly", "restart", "entrypoints", "user"]) {
+                expect([c.name, key, twin.inputs[key]]).toEqual([c.name, key, c.inputs[key]]);
+            }
+        }
+    });
+
+    test("running the same stack twice registers identical inputs (no churn)", async () => {
+        const again = await runIndex("dev");
+        expect(again.resources.map((x) => [x.name, x.inputs, x.replacementTrigger])).toEqual(dev.resources.map((x) => [x.name, x.inputs, x.replacementTrigger]));
+    });
+});
