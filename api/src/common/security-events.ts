@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+
+export type SecurityEvent = 'login_failed' | 'login_succeeded' | 'forbidden' | 'throttled' | 'user_created';
+
+type Field = string | number | boolean | null | undefined | string[];
+
+/** Field names that must never reach a log line, whatever a caller passes. */
+const SECRET_FIELD = /pass|secret|token|authorization|cookie|hash|key/i;
+
+/** Request facts safe to log: real client IP (after trust proxy), method, path without query. */
+export function requestFacts(req: Request): Record<string, Field> {
+  return {
+    ip: req.ip,
+    method: req.method,
+    path: (req.originalUrl ?? req.url ?? '').split('?')[0].slice(0, 200),
+    userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 200) : undefined,
+  };
+}
+
+/**
+ * Security events as structured JSON: exactly one object per line on stdout, for a log
+ * shipper to parse. Never include passwords, tokens or secrets: fields whose name looks
+ * like one are dropped as a second line of defence.
+ */
+@Injectable()
+export class SecurityEventLogger {
+  log(event: SecurityEvent, fields: Record<string, Field> = {}): void {
+    const safe: Record<string, Field> = {};
+    for (const [k, v] of Object.entries(fields)) {
+      if (v !== undefined && !SECRET_FIELD.test(k)) safe[k] = v;
+    }
+    const line = JSON.stringify({
+      timestamp: new Date().toISOString(),
+      level: event === 'login_succeeded' || event === 'user_created' ? 'info' : 'warn',
+      type: 'security',
+      event,
+      ...safe,
+    });
+    process.stdout.write(`${line}\n`);
+  }
+}

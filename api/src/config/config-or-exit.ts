@@ -1,0 +1,15 @@
+import { AppConfig } from './app-config';
+import { ConfigError, loadConfig } from './load-config';
+
+/** Load the config or print every problem (naming the variables) and exit with 1. */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): AppConfig {
+  try {
+    return loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`nestflux-api: ${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}

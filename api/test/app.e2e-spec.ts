@@ -1,0 +1,361 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import WebSocket from 'ws';
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  appEnv,
+  appPort,
+  dumpLogsOnFailure,
+  startApp,
+  startTestDb,
+  StdoutCapture,
+  TestDb,
+} from './support/app-env';
+
+/**
+ * The API against a real PostgreSQL 15 over verify-full TLS. Login calls carry a unique
+ * X-Forwarded-For (TRUST_PROXY=loopback: supertest connects from 127.0.0.1, the "proxy"),
+ * so each call is its own client for the login throttler unless a test says otherwise.
+ */
+describe('NestFlux API (e2e, real PostgreSQL over TLS)', () => {
+  let db: TestDb;
+  let app: NestExpressApplication;
+  const out = new StdoutCapture();
+  let ipCounter = 1;
+  const nextIp = () => `203.0.113.${ipCounter++}`;
+
+  beforeAll(async () => {
+    db = await startTestDb();
+    out.start();
+    app = await startApp(appEnv(db, { CORS_ORIGINS: 'https://app.example.test' }));
+  });
+
+  afterAll(async () => {
+    out.stop();
+    await app?.close();
+    dumpLogsOnFailure(db, 'app.e2e');
+    await db?.pg.stop();
+  });
+
+  const http = () => request(app.getHttpServer());
+
+  async function login(email: string, password: string, ip = nextIp()): Promise<request.Response> {
+    return http().post('/api/auth/login').set('X-Forwarded-For', ip).send({ email, password });
+  }
+
+  async function tokenFor(email: string, password: string): Promise<string> {
+    const res = await login(email, password);
+    expect(res.status).toBe(200);
+    return res.body.accessToken as string;
+  }
+
+  async function createUser(adminToken: string, email: string, password: string, role = 'user'): Promise<string> {
+    const res = await http().post('/api/users').auth(adminToken, { type: 'bearer' }).send({ email, password, role });
+    expect(res.status).toBe(201);
+    return res.body.id as string;
+  }
+
+  describe('health', () => {
+    it('liveness answers {"status":"ok"}', async () => {
+      const res = await http().get('/api/health');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: 'ok' });
+    });
+
+    it('readiness pings the database', async () => {
+      const res = await http().get('/api/health/ready');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: 'ok', database: 'up' });
+    });
+
+    it('the connection to PostgreSQL really is TLS', () => {
+      const rows = db.pg.psql(
+        "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'nestflux-api' AND s.ssl",
+      );
+      expect(Number(rows.trim())).toBeGreaterThan(0);
+      const plain = db.pg.psql(
+        "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'nestflux-api' AND NOT s.ssl",
+      );
+      expect(Number(plain.trim())).toBe(0);
+    });
+
+    it('JSON responses carry helmet defaults but not the proxy-owned headers', async () => {
+      const res = await http().get('/api/health');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      expect(res.headers['strict-transport-security']).toBeUndefined();
+      expect(res.headers['content-security-policy']).toBeUndefined();
+      expect(res.headers['x-frame-options']).toBeUndefined();
+    });
+  });
+
+  describe('auth', () => {
+    it('the initial admin (ADMIN_EMAIL + ADMIN_PASSWORD_FILE) can log in and gets a bearer JWT', async () => {
+      const res = await login(ADMIN_EMAIL, ADMIN_PASSWORD);
+      expect(res.status).toBe(200);
+      expect(res.body.tokenType).toBe('Bearer');
+      expect(res.body.expiresIn).toBe(300);
+      const [, payload] = (res.body.accessToken as string).split('.');
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+      expect(claims).toMatchObject({ email: ADMIN_EMAIL, role: 'admin', iss: 'nestflux-api', aud: 'nestflux-api' });
+      expect(claims.exp - claims.iat).toBe(300);
+      expect(res.headers['set-cookie']).toBeUndefined();
+    });
+
+    it('stores an argon2id hash, not the password', () => {
+      const hash = db.pg.psql(`SELECT password_hash FROM users WHERE email = '${ADMIN_EMAIL}'`, db.database).trim();
+      expect(hash.startsWith('$argon2id$')).toBe(true);
+      expect(hash).not.toContain(ADMIN_PASSWORD);
+    });
+
+    it('a wrong password is 401 and logged as a JSON login_failed event without the password', async () => {
+      out.clear();
+      const ip = nextIp();
+      const res = await login(ADMIN_EMAIL, 'wrong-password-123', ip);
+      expect(res.status).toBe(401);
+      expect(res.body.message).toBe('Invalid credentials');
+      const events = out.events('login_failed');
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ type: 'security', email: ADMIN_EMAIL, ip, reason: 'bad_password', path: '/api/auth/login' });
+      expect(out.text()).not.toContain('wrong-password-123');
+    });
+
+    it('an unknown e-mail gets the same 401 answer', async () => {
+      const res = await login('nobody@example.com', 'whatever-password');
+      expect(res.status).toBe(401);
+      expect(res.body.message).toBe('Invalid credentials');
+    });
+
+    it('protected routes need a valid bearer token', async () => {
+      expect((await http().get('/api/notes')).status).toBe(401);
+      expect((await http().get('/api/notes').set('Authorization', 'Bearer not.a.jwt')).status).toBe(401);
+      const token = await tokenFor(ADMIN_EMAIL, ADMIN_PASSWORD);
+      const [h, p] = token.split('.');
+      const forged = JSON.parse(Buffer.from(p, 'base64url').toString());
+      forged.role = 'admin';
+      forged.sub = '00000000-0000-0000-0000-000000000000';
+      const tampered = `${h}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${token.split('.')[2]}`;
+      expect((await http().get('/api/users').auth(tampered, { type: 'bearer' })).status).toBe(401);
+    });
+  });
+
+  describe('users and roles', () => {
+    let adminToken: string;
+    beforeAll(async () => {
+      adminToken = await tokenFor(ADMIN_EMAIL, ADMIN_PASSWORD);
+    });
+
+    it('an admin lists and creates users', async () => {
+      await createUser(adminToken, 'Carol@Example.com', 'carol-password-123');
+      const res = await http().get('/api/users').auth(adminToken, { type: 'bearer' });
+      expect(res.status).toBe(200);
+      const emails = (res.body as { email: string }[]).map((u) => u.email);
+      expect(emails).toEqual(expect.arrayContaining([ADMIN_EMAIL, 'carol@example.com']));
+      expect(JSON.stringify(res.body)).not.toMatch(/argon2|password/i);
+      const dup = await http()
+        .post('/api/users')
+        .auth(adminToken, { type: 'bearer' })
+        .send({ email: 'carol@example.com', password: 'another-password-1', role: 'user' });
+      expect(dup.status).toBe(409);
+    });
+
+    it('a user without the admin role gets 403, logged as a forbidden event', async () => {
+      await createUser(adminToken, 'dave@example.com', 'dave-password-123');
+      const userToken = await tokenFor('dave@example.com', 'dave-password-123');
+      out.clear();
+      const list = await http().get('/api/users').auth(userToken, { type: 'bearer' });
+      expect(list.status).toBe(403);
+      const create = await http()
+        .post('/api/users')
+        .auth(userToken, { type: 'bearer' })
+        .send({ email: 'eve@example.com', password: 'eve-password-1234', role: 'admin' });
+      expect(create.status).toBe(403);
+      const events = out.events('forbidden');
+      expect(events).toHaveLength(2);
+      expect(events[0]).toMatchObject({ role: 'user', requiredRoles: ['admin'], path: '/api/users', method: 'GET' });
+      expect(db.pg.psql("SELECT count(*) FROM users WHERE email = 'eve@example.com'", db.database).trim()).toBe('0');
+      const me = await http().get('/api/users/me').auth(userToken, { type: 'bearer' });
+      expect(me.status).toBe(200);
+      expect(me.body).toMatchObject({ email: 'dave@example.com', role: 'user' });
+    });
+  });
+
+  describe('validation', () => {
+    let token: string;
+    beforeAll(async () => {
+      token = await tokenFor(ADMIN_EMAIL, ADMIN_PASSWORD);
+    });
+
+    it.each([
+      ['an unknown field', { title: 'x', ownerId: '00000000-0000-0000-0000-000000000000' }, /property ownerId should not exist/],
+      ['a wrong type', { title: 123 }, /title must be a string/],
+      ['a missing field', { body: 'no title' }, /title/],
+      ['an over-long field', { title: 'x'.repeat(201) }, /title must be shorter/],
+    ])('rejects %s with 400', async (_name, body, message) => {
+      const res = await http().post('/api/notes').auth(token, { type: 'bearer' }).send(body);
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(res.body.message)).toMatch(message);
+    });
+
+    it('rejects unknown fields and bad values on login and user creation', async () => {
+      const extra = await http()
+        .post('/api/auth/login')
+        .set('X-Forwarded-For', nextIp())
+        .send({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD, role: 'admin' });
+      expect(extra.status).toBe(400);
+      const badRole = await http()
+        .post('/api/users')
+        .auth(token, { type: 'bearer' })
+        .send({ email: 'x@example.com', password: 'long-enough-pass', role: 'root' });
+      expect(badRole.status).toBe(400);
+      const shortPw = await http()
+        .post('/api/users')
+        .auth(token, { type: 'bearer' })
+        .send({ email: 'x@example.com', password: 'short', role: 'user' });
+      expect(shortPw.status).toBe(400);
+      expect((await http().get('/api/notes/not-a-uuid').auth(token, { type: 'bearer' })).status).toBe(400);
+    });
+  });
+
+  describe('SQL injection', () => {
+    it('payloads in login fields are inert (400/401) and the users table is intact', async () => {
+      const before = db.pg.psql('SELECT count(*) FROM users', db.database).trim();
+      const asEmail = await login("' OR 1=1 --", 'x');
+      expect(asEmail.status).toBe(400); // not an e-mail: stopped by the ValidationPipe
+      const validEmailPayload = await login("'or'1'='1@example.com", "' OR 1=1 --");
+      expect(validEmailPayload.status).toBe(401);
+      const asPassword = await login(ADMIN_EMAIL, "' OR '1'='1' --");
+      expect(asPassword.status).toBe(401);
+      const dropAttempt = await login('x@example.com', "'; DROP TABLE users; --");
+      expect(dropAttempt.status).toBe(401);
+      expect(db.pg.psql('SELECT count(*) FROM users', db.database).trim()).toBe(before);
+      expect(db.pg.psql("SELECT to_regclass('public.users') IS NOT NULL", db.database).trim()).toBe('t');
+    });
+
+    it('payloads in stored data come back verbatim', async () => {
+      const token = await tokenFor(ADMIN_EMAIL, ADMIN_PASSWORD);
+      const title = "x'); DROP TABLE notes; --";
+      const body = "' UNION SELECT password_hash FROM users --";
+      const created = await http().post('/api/notes').auth(token, { type: 'bearer' }).send({ title, body });
+      expect(created.status).toBe(201);
+      const got = await http().get(`/api/notes/${created.body.id}`).auth(token, { type: 'bearer' });
+      expect(got.body).toMatchObject({ title, body });
+      expect(db.pg.psql("SELECT to_regclass('public.notes') IS NOT NULL", db.database).trim()).toBe('t');
+    });
+  });
+
+  describe('notes: CRUD with ownership', () => {
+    let alice: string;
+    let bob: string;
+    beforeAll(async () => {
+      const adminToken = await tokenFor(ADMIN_EMAIL, ADMIN_PASSWORD);
+      await createUser(adminToken, 'alice@example.com', 'alice-password-123');
+      await createUser(adminToken, 'bob@example.com', 'bob-password-1234');
+      alice = await tokenFor('alice@example.com', 'alice-password-123');
+      bob = await tokenFor('bob@example.com', 'bob-password-1234');
+    });
+
+    it('create, read, update, delete own notes; others see nothing', async () => {
+      const created = await http().post('/api/notes').auth(alice, { type: 'bearer' }).send({ title: 'alice note', body: 'secret' });
+      expect(created.status).toBe(201);
+      const id = created.body.id as string;
+
+      const list = await http().get('/api/notes').auth(alice, { type: 'bearer' });
+      expect((list.body as { id: string }[]).map((n) => n.id)).toContain(id);
+
+      // Bob: not in his list, and 404 (not 403) on direct access: existence is not leaked.
+      const bobList = await http().get('/api/notes').auth(bob, { type: 'bearer' });
+      expect((bobList.body as { id: string }[]).map((n) => n.id)).not.toContain(id);
+      expect((await http().get(`/api/notes/${id}`).auth(bob, { type: 'bearer' })).status).toBe(404);
+      expect((await http().patch(`/api/notes/${id}`).auth(bob, { type: 'bearer' }).send({ title: 'pwned' })).status).toBe(404);
+      expect((await http().delete(`/api/notes/${id}`).auth(bob, { type: 'bearer' })).status).toBe(404);
+
+      const updated = await http().patch(`/api/notes/${id}`).auth(alice, { type: 'bearer' }).send({ title: 'renamed' });
+      expect(updated.status).toBe(200);
+      expect(updated.body).toMatchObject({ id, title: 'renamed', body: 'secret' });
+
+      expect((await http().delete(`/api/notes/${id}`).auth(alice, { type: 'bearer' })).status).toBe(204);
+      expect((await http().get(`/api/notes/${id}`).auth(alice, { type: 'bearer' })).status).toBe(404);
+    });
+  });
+
+  describe('rate limiting', () => {
+    it('a login burst beyond LOGIN_THROTTLE_LIMIT gets 429 and a throttled event, keyed on the real client IP', async () => {
+      out.clear();
+      const ip = '198.51.100.77';
+      const codes: number[] = [];
+      for (let i = 0; i < 5; i++) codes.push((await login(ADMIN_EMAIL, `bad-password-${i}`, ip)).status);
+      expect(codes).toEqual([401, 401, 401, 429, 429]);
+      // Even the right password is refused while blocked.
+      expect((await login(ADMIN_EMAIL, ADMIN_PASSWORD, ip)).status).toBe(429);
+      // Another client (another X-Forwarded-For from the trusted proxy) is not affected.
+      expect((await login(ADMIN_EMAIL, ADMIN_PASSWORD, '198.51.100.78')).status).toBe(200);
+      const events = out.events('throttled');
+      expect(events.length).toBeGreaterThanOrEqual(2);
+      expect(events[0]).toMatchObject({ ip, path: '/api/auth/login' });
+    });
+
+    it('without TRUST_PROXY a spoofed X-Forwarded-For does not give a client fresh attempts', async () => {
+      const direct = await startApp(appEnv(db, { TRUST_PROXY: undefined, MIGRATE_ON_START: 'false', ADMIN_EMAIL: undefined, ADMIN_PASSWORD_FILE: undefined }));
+      try {
+        const codes: number[] = [];
+        for (let i = 0; i < 4; i++) {
+          const res = await request(direct.getHttpServer())
+            .post('/api/auth/login')
+            .set('X-Forwarded-For', `192.0.2.${i + 1}`) // a different "client" each time
+            .send({ email: ADMIN_EMAIL, password: `bad-${i}` });
+          codes.push(res.status);
+        }
+        expect(codes).toEqual([401, 401, 401, 429]);
+      } finally {
+        await direct.close();
+      }
+    });
+
+    it('other routes use the wider default limit', async () => {
+      const ip = '198.51.100.77'; // blocked for login above
+      const res = await http().get('/api/health/ready').set('X-Forwarded-For', ip);
+      expect(res.status).toBe(200);
+    });
+  });
+
+  describe('CORS', () => {
+    it('answers preflights for configured origins only', async () => {
+      const ok = await http()
+        .options('/api/notes')
+        .set('Origin', 'https://app.example.test')
+        .set('Access-Control-Request-Method', 'POST')
+        .set('Access-Control-Request-Headers', 'authorization,content-type');
+      expect(ok.headers['access-control-allow-origin']).toBe('https://app.example.test');
+      expect(ok.headers['access-control-allow-credentials']).toBeUndefined();
+      const evil = await http().options('/api/notes').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+      expect(evil.headers['access-control-allow-origin']).toBeUndefined();
+    });
+  });
+
+  describe('websocket', () => {
+    it('echoes text and binary messages on /api/ws', async () => {
+      const ws = new WebSocket(`ws://127.0.0.1:${appPort(app)}/api/ws`);
+      const received: Array<{ data: string; binary: boolean }> = [];
+      await new Promise<void>((resolve, reject) => {
+        ws.on('error', reject);
+        ws.on('open', () => {
+          ws.send('hello proxy');
+          ws.send(Buffer.from([1, 2, 3]));
+        });
+        ws.on('message', (data: Buffer, isBinary: boolean) => {
+          received.push({ data: isBinary ? data.toString('hex') : data.toString(), binary: isBinary });
+          if (received.length === 2) resolve();
+        });
+      });
+      ws.close();
+      expect(received).toEqual([
+        { data: 'hello proxy', binary: false },
+        { data: '010203', binary: true },
+      ]);
+    });
+  });
+});
