@@ -26,3 +26,4 @@ export const certificateExpiry = stack.certificateExpiry;
 export const networks = stack.networkNames;
 export const containers = stack.containerNames;
 export const dbPassword = stack.dbPassword;
+export const adminPassword = stack.adminPassword;

@@ -31,6 +31,8 @@ export interface ApiArgs {
     databaseClientTls?: ApiTlsFiles;
     /** Secret used to sign access tokens. */
     jwtSecret: pulumi.Input<string>;
+    /** Initial admin account created (idempotently) at start. Default: none. */
+    admin?: { email: pulumi.Input<string>; password: pulumi.Input<string> };
     /** Serve HTTPS natively with this certificate; plain HTTP when unset. */
     https?: ApiTlsFiles;
     /** Value of the API's TRUST_PROXY: whose X-Forwarded-For to believe. Default: "loopback". */
@@ -110,6 +112,10 @@ export class Api extends pulumi.ComponentResource {
             pulumi.interpolate`TRUST_PROXY=${args.trustProxy ?? "loopback"}`,
             pulumi.output(args.corsOrigins ?? []).apply((o) => `CORS_ORIGINS=${o.join(",")}`),
         ];
+        if (args.admin) {
+            uploads.push(secretFile("admin_password", args.admin.password));
+            envs.push(pulumi.interpolate`ADMIN_EMAIL=${args.admin.email}`, `ADMIN_PASSWORD_FILE=${SECRETS_DIR}/admin_password`);
+        }
         if (args.databaseClientTls) {
             uploads.push(
                 publicFile("db-client.crt", args.databaseClientTls.certificatePem),

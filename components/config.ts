@@ -61,6 +61,8 @@ export interface ApiSettings {
     corsOrigins: string[];
     /** From config secret `jwtSecret`; undefined means "generate one". */
     jwtSecret?: string;
+    /** First admin account, created at start with a generated password; empty means none. */
+    adminEmail: string;
 }
 
 export interface HstsSettings {
@@ -150,6 +152,7 @@ export const DEFAULTS = {
     apiMemory: "256MB",
     corsOrigins: "",
     jwtSecret: "",
+    adminEmail: "",
     proxyImage: "nginx:1.27.3-alpine",
     nginxVersion: "1.27.3",
     proxyMemory: "128MB",
@@ -237,9 +240,11 @@ class Reader {
 const HOSTNAME_OPTS = { require_tld: false, allow_underscores: false, allow_trailing_dot: false };
 
 function parseProvided(r: Reader, domain: string): ProvidedCertificate {
-    const certificatePem = r.str("tlsCertificate");
-    const chainPem = r.str("tlsChain");
-    const privateKeyPem = r.str("tlsPrivateKey");
+    // PEM files end with a newline; config values may have lost it.
+    const pem = (key: ConfigKey) => (r.str(key) === "" ? "" : `${r.str(key)}\n`);
+    const certificatePem = pem("tlsCertificate");
+    const chainPem = pem("tlsChain");
+    const privateKeyPem = pem("tlsPrivateKey");
     if (certificatePem === "") {
         throw new ConfigError("tlsCertificate", "must hold a PEM certificate when certSource is provided", undefined);
     }
@@ -343,7 +348,11 @@ export function parseSettings(raw: RawConfig, stack: string): StackSettings {
         memoryMb: r.memoryMb("apiMemory", 64),
         corsOrigins,
         jwtSecret: jwtSecret === "" ? undefined : jwtSecret,
+        adminEmail: r.str("adminEmail"),
     };
+    if (api.adminEmail !== "" && !validator.isEmail(api.adminEmail, { require_tld: false })) {
+        throw new ConfigError("adminEmail", "must be an e-mail address, or empty for no initial admin", api.adminEmail);
+    }
 
     const httpPort = r.int("httpPort", 1, 65535);
     const httpsPort = r.int("httpsPort", 1, 65535);

@@ -32,6 +32,8 @@ export class NestFluxStack extends pulumi.ComponentResource {
     public readonly dbPassword: pulumi.Output<string>;
     /** Secret: what the API connects with. */
     public readonly databaseUrl: pulumi.Output<string>;
+    /** Secret: the initial admin's password, when settings.api.adminEmail is set. */
+    public readonly adminPassword?: pulumi.Output<string>;
 
     constructor(name: string, args: NestFluxStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("nestflux:stack:NestFluxStack", name, {}, opts);
@@ -93,6 +95,9 @@ export class NestFluxStack extends pulumi.ComponentResource {
         const jwtSecret = s.api.jwtSecret
             ? pulumi.secret(s.api.jwtSecret)
             : new random.RandomPassword(`${name}-jwt-secret`, { length: 64, special: false }, { parent: this }).result;
+        const adminPassword = s.api.adminEmail
+            ? pulumi.secret(new random.RandomPassword(`${name}-admin-password`, { length: 24, special: false }, { parent: this }).result)
+            : undefined;
         const databaseUrl = pulumi.secret(
             pulumi.interpolate`postgresql://${s.db.user}:${db.password}@${DB_HOST}:${DB_PORT}/${s.db.name}?sslmode=verify-full`,
         );
@@ -111,6 +116,7 @@ export class NestFluxStack extends pulumi.ComponentResource {
                 databaseCaPem: pki.caCertificatePem,
                 databaseClientTls: pki.leaves["db-client"],
                 jwtSecret,
+                admin: adminPassword ? { email: s.api.adminEmail, password: adminPassword } : undefined,
                 https: pki.leaves.api,
                 // Only the proxy shares the app network with the API, so its subnet is the proxy.
                 trustProxy: networks.appSubnet.apply((cidr) => cidr ?? "uniquelocal"),
@@ -181,6 +187,7 @@ export class NestFluxStack extends pulumi.ComponentResource {
         this.containerNames = pulumi.output({ db: db.containerName, api: api.containerNames, proxy: proxy.containerName });
         this.dbPassword = db.password;
         this.databaseUrl = databaseUrl;
+        this.adminPassword = adminPassword;
         this.registerOutputs({
             url: this.url,
             caCertificatePem: this.caCertificatePem,

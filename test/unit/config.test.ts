@@ -82,6 +82,7 @@ describe("parseSettings rejects bad input, naming the key", () => {
         ["relative SPA dir", { spaDir: "dist" }, "spaDir", /absolute host path/],
         ["bad nginx version", { nginxVersion: "latest" }, "nginxVersion", /nginx version/],
         ["bad SQL identifier", { dbUser: "app; drop" }, "dbUser", /SQL identifier/],
+        ["malformed admin e-mail", { adminEmail: "admin" }, "adminEmail", /e-mail address/],
         ["bad body size", { clientMaxBodySize: "1 GB" }, "clientMaxBodySize", /512k/],
     ])("%s", (_what, raw, key, allowed) => expectConfigError(raw, key, allowed));
 

@@ -79,7 +79,8 @@ describe("dev stack under mocks (the real index.ts)", () => {
         expect(upload(db(), "/etc/nestflux/tls-src/server.key")).toMatchObject({ secret: true, permissions: "0600" });
         expect(upload(db(), "/etc/nestflux/tls-src/password")).toMatchObject({ secret: true, permissions: "0600" });
         expect(upload(proxy(), "/etc/nginx/tls/privkey.pem")).toMatchObject({ secret: true, permissions: "0600" });
-        for (const f of ["/run/nestflux/database_url", "/run/nestflux/jwt_secret"]) {
+        expect(env(apis()[0]).ADMIN_EMAIL).toBe("admin@example.com");
+        for (const f of ["/run/nestflux/database_url", "/run/nestflux/jwt_secret", "/run/nestflux/admin_password"]) {
             expect(upload(apis()[0], f)).toMatchObject({ secret: true, permissions: "0400", owner: "1000" });
         }
         const jwt = r.one("random:index/randomPassword:RandomPassword", "jwt-secret");
@@ -92,8 +93,9 @@ describe("dev stack under mocks (the real index.ts)", () => {
             for (const e of c.inputs.envs ?? []) expect(e).not.toMatch(/PASSWORD=|SECRET=|postgresql:\/\//);
         }
         expect(await pulumi.isSecret(r.exports.dbPassword as pulumi.Output<string>)).toBe(true);
+        expect(await pulumi.isSecret(r.exports.adminPassword as pulumi.Output<string>)).toBe(true);
         const password = upload(db(), "/etc/nestflux/tls-src/password").content;
-        const plain = Object.entries(r.outputs).filter(([k]) => k !== "dbPassword");
+        const plain = Object.entries(r.outputs).filter(([k]) => !k.endsWith("Password"));
         expect(JSON.stringify(plain)).not.toContain(password);
         expect(JSON.stringify(plain)).not.toContain("PRIVATE KEY");
     });

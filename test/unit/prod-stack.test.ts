@@ -77,7 +77,7 @@ describe("prod stack under mocks (the real index.ts)", () => {
         const expiry = r.outputs.certificateExpiry as Record<string, string>;
         expect(Object.keys(expiry).sort()).toEqual(["api", "ca", "db", "db-client", "edge"]);
         expect(new Date(expiry.edge).getTime()).toBeGreaterThan(Date.now());
-        const plain = JSON.stringify(Object.entries(r.outputs).filter(([k]) => k !== "dbPassword"));
+        const plain = JSON.stringify(Object.entries(r.outputs).filter(([k]) => !k.endsWith("Password")));
         expect(plain).not.toContain("PRIVATE KEY");
     });
 });
