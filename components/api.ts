@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { toLabels } from "./labels";
 import { API_PORT, apiReplicaHost } from "./names";
 
 export interface ApiTlsFiles {
@@ -67,7 +68,7 @@ export class Api extends pulumi.ComponentResource {
             throw new Error(`Api ${name}: set image or buildContext`);
         }
         const [uid, gid] = (args.runAs ?? "1000:1000").split(":");
-        const labels = Object.entries(args.labels ?? {}).map(([label, value]) => ({ label, value }));
+        const labels = toLabels(args.labels);
 
         // RemoteImage (not docker.Image) either way: it exposes the local image ID, so containers
         // follow a rebuild and nothing is replaced when nothing changed (pulumi-docker#325).

@@ -180,10 +180,6 @@ class Reader {
         return v === undefined || v === null ? DEFAULTS[key] : String(v).trim();
     }
 
-    shown(key: ConfigKey): string {
-        return SECRET_KEYS.includes(key) ? "<secret>" : this.str(key);
-    }
-
     oneOf<T extends string>(key: ConfigKey, allowed: readonly T[]): T {
         const v = this.str(key);
         if (!(allowed as readonly string[]).includes(v)) {

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { toLabels } from "./labels";
 import * as random from "@pulumi/random";
 import { DB_HOST, DB_PORT } from "./names";
 import { PG_TLS_FILES, renderPgHba, renderPostgresConf, renderPostgresEntrypoint, TlsVersion } from "./render/postgres";
@@ -48,7 +49,7 @@ export class Postgres extends pulumi.ComponentResource {
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("nestflux:security:Postgres", name, {}, opts);
         const clientCertificates = args.clientCertificates ?? false;
-        const labels = Object.entries(args.labels ?? {}).map(([label, value]) => ({ label, value }));
+        const labels = toLabels(args.labels);
 
         // Letters and digits only: ≈238 bits, and safe inside a connection URL without escaping.
         const password = new random.RandomPassword(`${name}-password`, { length: 40, special: false }, { parent: this });

@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { toLabels } from "./labels";
 import { NginxConfInput, renderNginxConf, TlsProfile } from "./render/nginx";
 import { renderPlaceholderPage } from "./render/page";
 
@@ -67,7 +68,7 @@ export class Proxy extends pulumi.ComponentResource {
         const httpPort = args.httpPort ?? 80;
         const httpsPort = args.httpsPort ?? 443;
         const bindAddress = args.bindAddress ?? "127.0.0.1";
-        const labels = Object.entries(args.labels ?? {}).map(([label, value]) => ({ label, value }));
+        const labels = toLabels(args.labels);
 
         this.nginxConf = pulumi.output(args.upstreams).apply((upstreams) =>
             renderNginxConf({

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { SECRET_KEYS } from "../../components/config";
 import { issueLeaf, makeCa } from "./certs";
 import type { RunResult } from "./mock-engine";
 import { stackConfig } from "./mock-engine";
@@ -8,7 +9,7 @@ import { stackConfig } from "./mock-engine";
 /** Run the real index.ts under mocks with a stack file's config. */
 export async function runIndex(stack: "dev" | "prod", extra: Record<string, string> = {}): Promise<RunResult> {
     const config = { ...stackConfig(stack), ...extra };
-    const secrets = Object.keys(extra).filter((k) => /PrivateKey|jwtSecret/.test(k));
+    const secrets = Object.keys(config).filter((k) => (SECRET_KEYS as readonly string[]).includes(k.split(":")[1]));
     let result!: RunResult;
     await new Promise<void>((resolve, reject) => {
         // A fresh module registry per run, so index.ts executes again for each stack; the engine
