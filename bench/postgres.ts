@@ -1,10 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
-import { DB_HOST } from "../components/names";
 import { startPostgres, psql } from "../test/integration/harness/postgres";
 import { run, tempDir } from "../test/integration/harness/process";
-import { DB_LOGIN } from "../test/integration/harness/stack";
-import { issueLeaf, makeCa } from "../test/support/certs";
+import { DB_LOGIN, dbServerCert } from "../test/integration/harness/stack";
+import { makeCa } from "../test/support/certs";
 import { PgbenchResult, mean, parsePgbench, pgbench } from "./tools";
 
 /**
@@ -36,7 +35,7 @@ export async function benchPostgres(
 ): Promise<PgResults> {
     const dir = tempDir("bench-pg");
     const ca = makeCa(dir);
-    const server = issueLeaf(dir, "db", ca, { commonName: DB_HOST, dnsNames: [DB_HOST, "localhost"], usage: "server" });
+    const server = dbServerCert(dir, ca);
     let pg: Awaited<ReturnType<typeof startPostgres>> | undefined;
     try {
         pg = await startPostgres({ ca, server, ...DB_LOGIN });

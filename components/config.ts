@@ -237,7 +237,10 @@ const HOSTNAME_OPTS = { require_tld: false, allow_underscores: false, allow_trai
 
 function parseProvided(r: Reader, domain: string): ProvidedCertificate {
     // PEM files end with a newline; config values may have lost it.
-    const pem = (key: ConfigKey) => (r.str(key) === "" ? "" : `${r.str(key)}\n`);
+    const pem = (key: ConfigKey) => {
+        const v = r.str(key);
+        return v === "" ? "" : `${v}\n`;
+    };
     const certificatePem = pem("tlsCertificate");
     const chainPem = pem("tlsChain");
     const privateKeyPem = pem("tlsPrivateKey");

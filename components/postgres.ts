@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { toLabels } from "./labels";
 import * as random from "@pulumi/random";
+import { toLabels } from "./labels";
 import { DB_HOST, DB_PORT } from "./names";
 import { PG_TLS_FILES, renderPgHba, renderPostgresConf, renderPostgresEntrypoint, TlsVersion } from "./render/postgres";
 

@@ -3,6 +3,7 @@ import * as path from "path";
 import { DB_HOST } from "../../components/names";
 import { KeyPair, issueLeaf, makeCa } from "../support/certs";
 import { PgInstance, psql, startPostgres } from "./harness/postgres";
+import { dbServerCert } from "./harness/stack";
 import { Server, run, tempDir, waitFor } from "./harness/process";
 import { describeIntegration } from "./harness/requirements";
 
@@ -25,8 +26,7 @@ describeIntegration("PostgreSQL with the rendered TLS config", () => {
     beforeAll(async () => {
         dir = tempDir("pgcerts");
         ca = makeCa(dir);
-        // The name the API dials in the stack, plus localhost for clients on this machine.
-        const server = issueLeaf(dir, "db", ca, { commonName: DB_HOST, dnsNames: [DB_HOST, "localhost"], usage: "server" });
+        const server = dbServerCert(dir, ca);
         client = issueLeaf(dir, "client", ca, { commonName: login.user, usage: "client" });
         pg = await startPostgres({ ca, server, ...login });
         pgClientCerts = await startPostgres({ ca, server, ...login, clientCertificates: true });

@@ -1,12 +1,12 @@
 import * as https from "https";
 import * as tls from "tls";
 import { API_SERVICE_HOST, apiCertificateNames } from "../../components/names";
-import { issueLeaf } from "../support/certs";
+import { KeyPair, issueLeaf } from "../support/certs";
 import { startApi } from "./harness/api";
 import { NginxInstance, startNginx } from "./harness/nginx";
 import { run } from "./harness/process";
 import { describeIntegration } from "./harness/requirements";
-import { Backend, JWT_SECRET, certPaths, startBackend } from "./harness/stack";
+import { Backend, JWT_SECRET, startBackend } from "./harness/stack";
 
 jest.setTimeout(180000);
 
@@ -191,10 +191,12 @@ describeIntegration("nginx with the rendered config in front of two real API rep
 
 describeIntegration("nginx → API over verified HTTPS", () => {
     let backend: Backend;
+    let apiCert: KeyPair;
     const stops: (() => Promise<void>)[] = [];
 
     beforeAll(async () => {
         backend = await startBackend(0);
+        apiCert = issueLeaf(backend.dir, "api", backend.ca, { commonName: API_SERVICE_HOST, dnsNames: apiCertificateNames(1), usage: "server" });
     });
     afterAll(async () => {
         for (const s of stops.reverse()) await s();
@@ -202,8 +204,8 @@ describeIntegration("nginx → API over verified HTTPS", () => {
     });
 
     async function proxyTo(serverName: string): Promise<NginxInstance> {
-        issueLeaf(backend.dir, "api", backend.ca, { commonName: API_SERVICE_HOST, dnsNames: apiCertificateNames(1), usage: "server" });
-        const api = await startApi({ databaseUrl: backend.databaseUrl, databaseCaFile: backend.ca.certPath, jwtSecret: JWT_SECRET, migrate: true, https: certPaths(backend.dir, "api") });
+        const https = { certFile: apiCert.certPath, keyFile: apiCert.keyPath };
+        const api = await startApi({ databaseUrl: backend.databaseUrl, databaseCaFile: backend.ca.certPath, jwtSecret: JWT_SECRET, migrate: true, https });
         stops.push(() => api.server.stop());
         const nginx = await startNginx({
             upstreams: [`127.0.0.1:${api.port}`],

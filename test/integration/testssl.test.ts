@@ -3,7 +3,8 @@ import * as path from "path";
 import { NginxInstance, startNginx } from "./harness/nginx";
 import { run, tempDir } from "./harness/process";
 import { describeIntegration } from "./harness/requirements";
-import { issueLeaf, makeCa, KeyPair } from "../support/certs";
+import { makeCa, KeyPair } from "../support/certs";
+import { edgeCert } from "./harness/stack";
 
 jest.setTimeout(600000);
 
@@ -24,7 +25,7 @@ describeIntegration("testssl.sh against the rendered proxy", () => {
     beforeAll(async () => {
         dir = tempDir("testssl");
         ca = makeCa(dir);
-        const edge = issueLeaf(dir, "edge", ca, { commonName: "localhost", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"], usage: "server" });
+        const edge = edgeCert(dir, ca);
         // testssl only speaks to the TLS front; the upstream is never reached.
         nginx = await startNginx({ upstreams: ["127.0.0.1:9"], certificatePath: edge.certPath, keyPath: edge.keyPath });
         const json = path.join(dir, "testssl.json");

@@ -1,5 +1,4 @@
 import * as fs from "fs";
-import * as path from "path";
 import { DB_HOST } from "../../../components/names";
 import { KeyPair, issueLeaf, makeCa } from "../../support/certs";
 import { ApiInstance, startApi } from "./api";
@@ -8,6 +7,16 @@ import { tempDir } from "./process";
 
 export const DB_LOGIN = { user: "nestflux", password: "integration-only-password-0123456789", database: "nestflux" };
 export const JWT_SECRET = "integration-only-jwt-secret-0123456789abcdef";
+
+/** The DB certificate: the stack's DB host name, plus localhost for clients on this machine. */
+export function dbServerCert(dir: string, ca: KeyPair): KeyPair {
+    return issueLeaf(dir, "db", ca, { commonName: DB_HOST, dnsNames: [DB_HOST, "localhost"], usage: "server" });
+}
+
+/** The proxy's certificate for the loopback "domain". */
+export function edgeCert(dir: string, ca: KeyPair): KeyPair {
+    return issueLeaf(dir, "edge", ca, { commonName: "localhost", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"], usage: "server" });
+}
 
 export interface Backend {
     dir: string;
@@ -23,9 +32,8 @@ export interface Backend {
 export async function startBackend(replicas: number): Promise<Backend> {
     const dir = tempDir("stack");
     const ca = makeCa(dir);
-    const db = issueLeaf(dir, "db", ca, { commonName: DB_HOST, dnsNames: [DB_HOST, "localhost"], usage: "server" });
-    const edge = issueLeaf(dir, "edge", ca, { commonName: "localhost", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"], usage: "server" });
-    const pg = await startPostgres({ ca, server: db, ...DB_LOGIN });
+    const edge = edgeCert(dir, ca);
+    const pg = await startPostgres({ ca, server: dbServerCert(dir, ca), ...DB_LOGIN });
     const databaseUrl = `postgresql://${DB_LOGIN.user}:${DB_LOGIN.password}@localhost:${pg.port}/${DB_LOGIN.database}?sslmode=verify-full`;
     const apis: ApiInstance[] = [];
     const stop = async () => {
@@ -43,8 +51,4 @@ export async function startBackend(replicas: number): Promise<Backend> {
         throw e;
     }
     return { dir, ca, edge, pg, apis, databaseUrl, stop };
-}
-
-export function certPaths(dir: string, name: string): { certFile: string; keyFile: string } {
-    return { certFile: path.join(dir, `${name}.crt`), keyFile: path.join(dir, `${name}.key`) };
 }
