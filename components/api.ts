@@ -1,12 +1,21 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { hardened } from "./hardening";
 import { toLabels } from "./labels";
 import { API_PORT, apiReplicaHost } from "./names";
+import { ServiceFile, ServiceFiles } from "./service-files";
 
 export interface ApiTlsFiles {
     certificatePem: pulumi.Input<string>;
     /** Secret. */
     privateKeyPem: pulumi.Input<string>;
+}
+
+/** A database login: a verify-full URL and, when the server requires one, a client certificate. */
+export interface ApiDatabaseLogin {
+    /** Secret: postgresql://…?sslmode=verify-full. */
+    url: pulumi.Input<string>;
+    clientTls?: ApiTlsFiles;
 }
 
 export interface ApiArgs {
@@ -24,15 +33,15 @@ export interface ApiArgs {
     appNetworkName: pulumi.Input<string>;
     /** The network shared with the database. */
     dataNetworkName: pulumi.Input<string>;
-    /** Secret: postgresql://…?sslmode=verify-full. */
-    databaseUrl: pulumi.Input<string>;
+    /** The replicas' login: a role with data access only. */
+    database: ApiDatabaseLogin;
+    /** The schema job's login: the role that owns the schema. */
+    migrationDatabase: ApiDatabaseLogin;
     /** CA that signed the database's certificate. */
     databaseCaPem: pulumi.Input<string>;
-    /** Client certificate for PostgreSQL, when the server requires one. */
-    databaseClientTls?: ApiTlsFiles;
     /** Secret used to sign access tokens. */
     jwtSecret: pulumi.Input<string>;
-    /** Initial admin account created (idempotently) at start. Default: none. */
+    /** Initial admin account, created (idempotently) by the schema job. Default: none. */
     admin?: { email: pulumi.Input<string>; password: pulumi.Input<string> };
     /** Serve HTTPS natively with this certificate; plain HTTP when unset. */
     https?: ApiTlsFiles;
@@ -41,22 +50,48 @@ export interface ApiArgs {
     /** Allowed CORS origins. Default: none. */
     corsOrigins?: pulumi.Input<string[]>;
     /** Memory limit in MB per replica. Default: 256. */
-    memoryMb?: pulumi.Input<number>;
-    /** uid:gid the image runs as; secret files are owned by it. Default: "1000:1000" (node). */
+    memoryMb?: number;
+    /** CPU limit per replica. Default: "1.0". */
+    cpus?: string;
+    /** Numeric uid:gid the image runs as; files are owned by it. Default: "1000:1000" (node). */
     runAs?: string;
     /** Container health check. Default: the reference image's `node dist/healthcheck.js`. */
     healthcheck?: string[];
+    /** Command of the one-shot schema job. Default: the reference image's `node dist/migrate.js`. */
+    migrateCommand?: string[];
     labels?: Record<string, pulumi.Input<string>>;
 }
 
-const SECRETS_DIR = "/run/nestflux";
+const FILES_DIR = "/run/nestflux";
 
-/** The NestJS API: N identical containers on the app and data networks, no published port. */
+function databaseFiles(login: ApiDatabaseLogin, caPem: pulumi.Input<string>): { files: ServiceFile[]; envs: string[] } {
+    const files: ServiceFile[] = [
+        { name: "database_url", content: login.url, secret: true },
+        { name: "db-ca.crt", content: caPem },
+    ];
+    const envs = [`DATABASE_URL_FILE=${FILES_DIR}/database_url`, `DATABASE_CA_FILE=${FILES_DIR}/db-ca.crt`];
+    if (login.clientTls) {
+        files.push(
+            { name: "db-client.crt", content: login.clientTls.certificatePem },
+            { name: "db-client.key", content: login.clientTls.privateKeyPem, secret: true },
+        );
+        envs.push(`DATABASE_CLIENT_CERT_FILE=${FILES_DIR}/db-client.crt`, `DATABASE_CLIENT_KEY_FILE=${FILES_DIR}/db-client.key`);
+    }
+    return { files, envs };
+}
+
+/**
+ * The NestJS API: a one-shot schema job (migrations and the initial admin, as the schema owner),
+ * then N identical replicas on the app and data networks, logging in as the data-only role, with
+ * no published port.
+ */
 export class Api extends pulumi.ComponentResource {
     /** host:port of each replica, as the proxy dials them. */
     public readonly upstreams: pulumi.Output<string[]>;
     public readonly containerNames: pulumi.Output<string[]>;
     public readonly imageId: pulumi.Output<string>;
+    /** IDs of the replicas: they change whenever a replica is replaced. */
+    public readonly containerIds: pulumi.Output<string[]>;
 
     constructor(name: string, args: ApiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("nestflux:app:Api", name, {}, opts);
@@ -67,12 +102,22 @@ export class Api extends pulumi.ComponentResource {
         if (!args.image && !args.buildContext) {
             throw new Error(`Api ${name}: set image or buildContext`);
         }
-        const [uid, gid] = (args.runAs ?? "1000:1000").split(":");
-        const labels = toLabels(args.labels);
+        const runAs = args.runAs ?? "1000:1000";
+        const image = this.image(name, args);
+        const migration = this.migrationJob(name, args, image, runAs);
+        const containers = this.replicas(name, args, image, runAs, replicas, migration);
 
-        // RemoteImage (not docker.Image) either way: it exposes the local image ID, so containers
-        // follow a rebuild and nothing is replaced when nothing changed (pulumi-docker#325).
-        const image = new docker.RemoteImage(
+        this.upstreams = pulumi.output(Array.from({ length: replicas }, (_, i) => `${apiReplicaHost(i)}:${API_PORT}`));
+        this.containerNames = pulumi.all(containers.map((c) => c.name));
+        this.containerIds = pulumi.all(containers.map((c) => c.id));
+        this.imageId = image.imageId;
+        this.registerOutputs({ upstreams: this.upstreams, containerNames: this.containerNames, imageId: this.imageId });
+    }
+
+    /** RemoteImage (not docker.Image) either way: it exposes the local image ID, so containers
+     * follow a rebuild and nothing is replaced when nothing changed (pulumi-docker#325). */
+    private image(name: string, args: ApiArgs): docker.RemoteImage {
+        return new docker.RemoteImage(
             `${name}-image`,
             args.buildContext
                 ? {
@@ -84,56 +129,79 @@ export class Api extends pulumi.ComponentResource {
                 : { name: args.image!, keepLocally: true },
             { parent: this },
         );
+    }
 
-        const secretFile = (file: string, content: pulumi.Input<string>) => ({
-            file: `${SECRETS_DIR}/${file}`,
-            content: pulumi.secret(content),
-            owner: uid,
-            group: gid,
-            permissions: "0400",
+    /** Migrations and the initial admin, as the schema owner, to completion before any replica. */
+    private migrationJob(name: string, args: ApiArgs, image: docker.RemoteImage, runAs: string): pulumi.Output<string> {
+        const db = databaseFiles(args.migrationDatabase, args.databaseCaPem);
+        const envs: pulumi.Input<string>[] = ["NODE_ENV=production", ...db.envs];
+        if (args.admin) {
+            db.files.push({ name: "admin_password", content: args.admin.password, secret: true });
+            envs.push(pulumi.interpolate`ADMIN_EMAIL=${args.admin.email}`, `ADMIN_PASSWORD_FILE=${FILES_DIR}/admin_password`);
+        }
+        const files = new ServiceFiles(
+            `${name}-migrate-files`,
+            { name: pulumi.interpolate`${args.namePrefix}-api-migrate-files`, image: image.imageId, owner: runAs, files: db.files, labels: args.labels },
+            { parent: this },
+        );
+        const job = new docker.Container(
+            `${name}-migrate`,
+            {
+                name: pulumi.interpolate`${args.namePrefix}-api-migrate`,
+                image: image.imageId,
+                user: runAs,
+                command: args.migrateCommand ?? ["node", "dist/migrate.js"],
+                envs,
+                volumes: [{ volumeName: files.volumeName, containerPath: FILES_DIR, readOnly: true }],
+                networksAdvanced: [{ name: args.dataNetworkName }],
+                readOnly: true,
+                init: true,
+                // Runs to completion inside the create; a stopped job is its normal state.
+                attach: true,
+                mustRun: false,
+                ...hardened({ memoryMb: args.memoryMb ?? 256, cpus: args.cpus ?? "1.0" }),
+                restart: "no",
+                maxRetryCount: undefined,
+                labels: [...toLabels(args.labels), { label: "nestflux.files-revision", value: files.revision }],
+            },
+            { parent: this, deleteBeforeReplace: true },
+        );
+        return pulumi.all([job.id, job.exitCode]).apply(([id, code]) => {
+            if (code !== undefined && code !== null && code !== 0) {
+                throw new Error(`Api ${name}: the schema job exited with ${code}; see \`docker logs\` of its container`);
+            }
+            return id;
         });
-        const publicFile = (file: string, content: pulumi.Input<string>) => ({
-            file: `${SECRETS_DIR}/${file}`,
-            content,
-            permissions: "0444",
-        });
+    }
 
-        const uploads = [
-            secretFile("database_url", args.databaseUrl),
-            secretFile("jwt_secret", args.jwtSecret),
-            publicFile("db-ca.crt", args.databaseCaPem),
-        ];
+    private replicas(name: string, args: ApiArgs, image: docker.RemoteImage, runAs: string, replicas: number, migration: pulumi.Output<string>): docker.Container[] {
+        const db = databaseFiles(args.database, args.databaseCaPem);
+        const files: ServiceFile[] = [...db.files, { name: "jwt_secret", content: args.jwtSecret, secret: true }];
         const envs: pulumi.Input<string>[] = [
             "NODE_ENV=production",
             `PORT=${API_PORT}`,
             "HOST=0.0.0.0",
-            `DATABASE_URL_FILE=${SECRETS_DIR}/database_url`,
-            `DATABASE_CA_FILE=${SECRETS_DIR}/db-ca.crt`,
-            `JWT_SECRET_FILE=${SECRETS_DIR}/jwt_secret`,
+            ...db.envs,
+            `JWT_SECRET_FILE=${FILES_DIR}/jwt_secret`,
             pulumi.interpolate`TRUST_PROXY=${args.trustProxy ?? "loopback"}`,
             pulumi.output(args.corsOrigins ?? []).apply((o) => `CORS_ORIGINS=${o.join(",")}`),
+            // The schema job owns the schema; the replicas' role could not migrate it anyway.
+            "MIGRATE_ON_START=false",
         ];
-        if (args.admin) {
-            uploads.push(secretFile("admin_password", args.admin.password));
-            envs.push(pulumi.interpolate`ADMIN_EMAIL=${args.admin.email}`, `ADMIN_PASSWORD_FILE=${SECRETS_DIR}/admin_password`);
-        }
-        if (args.databaseClientTls) {
-            uploads.push(
-                publicFile("db-client.crt", args.databaseClientTls.certificatePem),
-                secretFile("db-client.key", args.databaseClientTls.privateKeyPem),
-            );
-            envs.push(`DATABASE_CLIENT_CERT_FILE=${SECRETS_DIR}/db-client.crt`, `DATABASE_CLIENT_KEY_FILE=${SECRETS_DIR}/db-client.key`);
-        }
         if (args.https) {
-            uploads.push(publicFile("https.crt", args.https.certificatePem), secretFile("https.key", args.https.privateKeyPem));
-            envs.push("HTTPS=true", `HTTPS_CERT_FILE=${SECRETS_DIR}/https.crt`, `HTTPS_KEY_FILE=${SECRETS_DIR}/https.key`);
+            files.push({ name: "https.crt", content: args.https.certificatePem }, { name: "https.key", content: args.https.privateKeyPem, secret: true });
+            envs.push("HTTPS=true", `HTTPS_CERT_FILE=${FILES_DIR}/https.crt`, `HTTPS_KEY_FILE=${FILES_DIR}/https.key`);
         } else {
             envs.push("HTTPS=false");
         }
+        const seeded = new ServiceFiles(
+            `${name}-files`,
+            { name: pulumi.interpolate`${args.namePrefix}-api-files`, image: image.imageId, owner: runAs, files, labels: args.labels },
+            { parent: this },
+        );
 
         const containers: docker.Container[] = [];
         for (let i = 0; i < replicas; i++) {
-            const first = containers[0];
             containers.push(
                 new docker.Container(
                     `${name}-${i}`,
@@ -141,10 +209,9 @@ export class Api extends pulumi.ComponentResource {
                         name: pulumi.interpolate`${args.namePrefix}-api-${i}`,
                         image: image.imageId,
                         hostname: `api-${i}`,
-                        user: `${uid}:${gid}`,
-                        // One replica migrates the schema; the others start once it is healthy.
-                        envs: [...envs, `MIGRATE_ON_START=${i === 0}`],
-                        uploads,
+                        user: runAs,
+                        envs,
+                        volumes: [{ volumeName: seeded.volumeName, containerPath: FILES_DIR, readOnly: true }],
                         networksAdvanced: [
                             { name: args.appNetworkName, aliases: [apiReplicaHost(i)] },
                             { name: args.dataNetworkName },
@@ -156,25 +223,23 @@ export class Api extends pulumi.ComponentResource {
                             retries: 3,
                             startPeriod: "20s",
                         },
-                        wait: i === 0,
+                        wait: true,
                         waitTimeout: 120,
-                        restart: "unless-stopped",
-                        memory: args.memoryMb ?? 256,
                         readOnly: true,
+                        init: true,
                         tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" },
-                        securityOpts: ["no-new-privileges:true"],
-                        capabilities: { drops: ["ALL"] },
-                        labels,
+                        ...hardened({ memoryMb: args.memoryMb ?? 256, cpus: args.cpus ?? "1.0" }),
+                        labels: [
+                            ...toLabels(args.labels),
+                            { label: "nestflux.files-revision", value: seeded.revision },
+                            { label: "nestflux.schema-job", value: migration },
+                        ],
                         destroyGraceSeconds: 30,
                     },
-                    { parent: this, deleteBeforeReplace: true, dependsOn: first ? [first] : [] },
+                    { parent: this, deleteBeforeReplace: true },
                 ),
             );
         }
-
-        this.upstreams = pulumi.output(Array.from({ length: replicas }, (_, i) => `${apiReplicaHost(i)}:${API_PORT}`));
-        this.containerNames = pulumi.all(containers.map((c) => c.name));
-        this.imageId = image.imageId;
-        this.registerOutputs({ upstreams: this.upstreams, containerNames: this.containerNames, imageId: this.imageId });
+        return containers;
     }
 }

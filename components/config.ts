@@ -1,7 +1,7 @@
 import { X509Certificate, createPrivateKey } from "crypto";
 import bytes from "bytes";
 import validator from "validator";
-import type { TlsProfile } from "./render/nginx";
+import { supportsUpstreamResolve, type TlsProfile } from "./render/nginx";
 import type { TlsVersion } from "./render/postgres";
 
 /**
@@ -50,6 +50,7 @@ export interface DatabaseSettings {
     tlsMinVersion: TlsVersion;
     clientCertificates: boolean;
     memoryMb: number;
+    cpus: string;
 }
 
 export interface ApiSettings {
@@ -58,6 +59,7 @@ export interface ApiSettings {
     replicas: number;
     https: boolean;
     memoryMb: number;
+    cpus: string;
     corsOrigins: string[];
     /** From config secret `jwtSecret`; undefined means "generate one". */
     jwtSecret?: string;
@@ -76,6 +78,7 @@ export interface ProxySettings {
     /** Version of nginx in `image`: decides the HTTP/2 directive form. */
     nginxVersion: string;
     memoryMb: number;
+    cpus: string;
     bindAddress: string;
     httpPort: number;
     httpsPort: number;
@@ -140,22 +143,25 @@ export const DEFAULTS = {
     edgeSubnet: "",
     appSubnet: "",
     dataSubnet: "",
-    dbImage: "postgres:16.6-bookworm",
+    dbImage: "postgres:17.12-trixie",
     dbName: "nestflux",
     dbUser: "nestflux",
     dbTlsMinVersion: "TLSv1.2",
     dbClientCerts: "false",
     dbMemory: "512MB",
+    dbCpus: "1.0",
     apiImage: "",
     apiReplicas: "1",
     apiHttps: "false",
     apiMemory: "256MB",
+    apiCpus: "1.0",
     corsOrigins: "",
     jwtSecret: "",
     adminEmail: "",
-    proxyImage: "nginx:1.27.3-alpine",
-    nginxVersion: "1.27.3",
+    proxyImage: "nginx:1.30.6-trixie",
+    nginxVersion: "1.30.6",
     proxyMemory: "128MB",
+    proxyCpus: "1.0",
     rateLimitRps: "10",
     rateLimitBurst: "20",
     authRateLimitRpm: "10",
@@ -211,6 +217,14 @@ class Reader {
             throw new ConfigError(key, `must be a size like 256MB or 1GB, at least ${minMb}MB`, v);
         }
         return Math.floor(n / (1024 * 1024));
+    }
+
+    cpus(key: ConfigKey): string {
+        const v = this.str(key);
+        if (!/^\d{1,3}(\.\d{1,2})?$/.test(v) || Number(v) < 0.1 || Number(v) > 256) {
+            throw new ConfigError(key, "must be a number of CPUs from 0.1 to 256, such as 0.5 or 2", v);
+        }
+        return v;
     }
 
     cidr(key: ConfigKey): string | undefined {
@@ -314,20 +328,22 @@ export function parseSettings(raw: RawConfig, stack: string): StackSettings {
         dataSubnet: r.cidr("dataSubnet"),
     };
 
-    const ident = (key: ConfigKey) => {
+    const ident = (key: ConfigKey, max: number) => {
         const v = r.str(key);
-        if (!/^[a-z_][a-z0-9_]{0,62}$/.test(v)) {
-            throw new ConfigError(key, "must be a lower-case SQL identifier: letters, digits, underscore, at most 63", v);
+        if (!new RegExp(`^[a-z_][a-z0-9_]{0,${max - 1}}$`).test(v) || v === "postgres" || v.startsWith("pg_")) {
+            throw new ConfigError(key, `must be a lower-case SQL identifier (letters, digits, underscore, at most ${max}), not postgres or pg_*`, v);
         }
         return v;
     };
     const db: DatabaseSettings = {
         image: r.imageRef("dbImage"),
-        name: ident("dbName"),
-        user: ident("dbUser"),
+        name: ident("dbName", 63),
+        // The schema owner is <dbUser>_owner, which must fit in 63 characters too.
+        user: ident("dbUser", 57),
         tlsMinVersion: r.oneOf<TlsVersion>("dbTlsMinVersion", ["TLSv1.2", "TLSv1.3"]),
         clientCertificates: r.bool("dbClientCerts"),
         memoryMb: r.memoryMb("dbMemory", 128),
+        cpus: r.cpus("dbCpus"),
     };
 
     const corsOrigins = r.str("corsOrigins").split(",").map((s) => s.trim()).filter((s) => s !== "");
@@ -345,6 +361,7 @@ export function parseSettings(raw: RawConfig, stack: string): StackSettings {
         replicas: r.int("apiReplicas", 1, 64),
         https: r.bool("apiHttps"),
         memoryMb: r.memoryMb("apiMemory", 64),
+        cpus: r.cpus("apiCpus"),
         corsOrigins,
         jwtSecret: jwtSecret === "" ? undefined : jwtSecret,
         adminEmail: r.str("adminEmail"),
@@ -359,8 +376,9 @@ export function parseSettings(raw: RawConfig, stack: string): StackSettings {
         throw new ConfigError("httpsPort", "must differ from httpPort", String(httpsPort));
     }
     const nginxVersion = r.str("nginxVersion");
-    if (!/^\d+\.\d+(\.\d+)?$/.test(nginxVersion)) {
-        throw new ConfigError("nginxVersion", "must be the nginx version of proxyImage, such as 1.27.3", nginxVersion);
+    if (!/^\d+\.\d+(\.\d+)?$/.test(nginxVersion) || !supportsUpstreamResolve(nginxVersion)) {
+        // The proxy re-resolves API replicas through Docker's DNS (`server … resolve`).
+        throw new ConfigError("nginxVersion", "must be the nginx version of proxyImage, 1.27.3 or later, such as 1.30.6", nginxVersion);
     }
     const headerValue = (key: ConfigKey) => {
         const v = r.str(key);
@@ -384,6 +402,7 @@ export function parseSettings(raw: RawConfig, stack: string): StackSettings {
         image: r.imageRef("proxyImage"),
         nginxVersion,
         memoryMb: r.memoryMb("proxyMemory", 32),
+        cpus: r.cpus("proxyCpus"),
         bindAddress,
         httpPort,
         httpsPort,

@@ -1,21 +1,25 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { hardened } from "./hardening";
 import { toLabels } from "./labels";
 import { DB_HOST, DB_PORT } from "./names";
-import { PG_TLS_FILES, renderPgHba, renderPostgresConf, renderPostgresEntrypoint, TlsVersion } from "./render/postgres";
+import { PG_FILES, renderPgHba, renderPostgresConf, renderRolesScript, TlsVersion } from "./render/postgres";
+import { ServiceFiles } from "./service-files";
 
 export interface PostgresArgs {
     /** Prefix of container and volume names, e.g. "nestflux-dev". */
     namePrefix: pulumi.Input<string>;
-    /** Image pinned by tag or digest, e.g. "postgres:16.6-bookworm". */
+    /** Image pinned by tag or digest, e.g. "postgres:17.12-trixie". */
     image: pulumi.Input<string>;
     /** The data network: the only network the container joins. */
     dataNetworkName: pulumi.Input<string>;
     /** Database name. */
-    database: pulumi.Input<string>;
-    /** Login role the API uses. */
-    user: pulumi.Input<string>;
+    database: string;
+    /** Login role of the application: data access only. */
+    appRole: string;
+    /** Login role that owns the database and runs migrations. */
+    ownerRole: string;
     /** Server certificate (SANs must include DB_HOST), its key (secret) and the CA. */
     certificatePem: pulumi.Input<string>;
     privateKeyPem: pulumi.Input<string>;
@@ -27,20 +31,25 @@ export interface PostgresArgs {
     /** Clients' network in CIDR form. Default: samenet (the data network the server is on). */
     clientCidr?: pulumi.Input<string | undefined>;
     /** Memory limit in MB. Default: 512. */
-    memoryMb?: pulumi.Input<number>;
-    /** Labels for the container and volume. */
+    memoryMb?: number;
+    /** CPU limit. Default: "1.0". */
+    cpus?: string;
+    /** uid:gid of the `postgres` user in the image. Default: "999:999" (the official Debian-based image). */
+    runAs?: string;
+    /** Labels for the containers and volumes. */
     labels?: Record<string, pulumi.Input<string>>;
 }
 
 const CONF_DIR = "/etc/nestflux";
-const SOURCE_DIR = `${CONF_DIR}/tls-src`;
-/** Outside PGDATA, which must stay empty for initdb on first start. */
-const TARGET_DIR = "/var/lib/postgresql/tls";
+const INITDB_DIR = "/docker-entrypoint-initdb.d";
+const DATA_DIR = "/var/lib/postgresql/data";
 
 /** A TLS-only PostgreSQL server on the internal data network, with no published port. */
 export class Postgres extends pulumi.ComponentResource {
-    /** Secret. */
-    public readonly password: pulumi.Output<string>;
+    /** Secret: the application role's password. */
+    public readonly appPassword: pulumi.Output<string>;
+    /** Secret: the owner role's password (migrations). */
+    public readonly ownerPassword: pulumi.Output<string>;
     public readonly host: pulumi.Output<string>;
     public readonly port: pulumi.Output<number>;
     public readonly containerName: pulumi.Output<string>;
@@ -48,14 +57,17 @@ export class Postgres extends pulumi.ComponentResource {
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("nestflux:security:Postgres", name, {}, opts);
-        const clientCertificates = args.clientCertificates ?? false;
+        const runAs = args.runAs ?? "999:999";
         const labels = toLabels(args.labels);
-
         // Letters and digits only: ≈238 bits, and safe inside a connection URL without escaping.
-        const password = new random.RandomPassword(`${name}-password`, { length: 40, special: false }, { parent: this });
+        const newPassword = (role: string) =>
+            new random.RandomPassword(`${name}-${role}-password`, { length: 40, special: false }, { parent: this }).result;
+        const superuserPassword = newPassword("superuser");
+        const ownerPassword = newPassword("owner");
+        const appPassword = newPassword("app");
 
         const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
-        const volume = new docker.Volume(
+        const data = new docker.Volume(
             `${name}-data`,
             { name: pulumi.interpolate`${args.namePrefix}-pgdata`, labels },
             // Data outlives a replacement of anything else; deleting it takes an explicit destroy.
@@ -65,19 +77,53 @@ export class Postgres extends pulumi.ComponentResource {
         const conf = renderPostgresConf({
             port: DB_PORT,
             listenAddresses: "*",
-            certificatePath: `${TARGET_DIR}/${PG_TLS_FILES.certificate}`,
-            keyPath: `${TARGET_DIR}/${PG_TLS_FILES.key}`,
-            caPath: `${TARGET_DIR}/${PG_TLS_FILES.ca}`,
-            hbaPath: `${CONF_DIR}/pg_hba.conf`,
+            certificatePath: `${CONF_DIR}/${PG_FILES.certificate}`,
+            keyPath: `${CONF_DIR}/${PG_FILES.key}`,
+            caPath: `${CONF_DIR}/${PG_FILES.ca}`,
+            hbaPath: `${CONF_DIR}/${PG_FILES.hba}`,
             tlsMinVersion: args.tlsMinVersion ?? "TLSv1.2",
         });
-        const hba = pulumi.output(args.clientCidr).apply((clientCidr) => renderPgHba({ clientCidr, clientCertificates }));
-        const entrypoint = renderPostgresEntrypoint({
-            sourceDir: SOURCE_DIR,
-            targetDir: TARGET_DIR,
-            owner: "postgres",
-            exec: `docker-entrypoint.sh postgres -c config_file=${CONF_DIR}/postgresql.conf`,
-        });
+        const hba = pulumi
+            .output(args.clientCidr)
+            .apply((clientCidr) => renderPgHba({ clientCidr, clientCertificates: args.clientCertificates ?? false }));
+        const config = new ServiceFiles(
+            `${name}-config`,
+            {
+                name: pulumi.interpolate`${args.namePrefix}-db-config`,
+                image: image.imageId,
+                owner: runAs,
+                files: [
+                    { name: PG_FILES.conf, content: conf },
+                    { name: PG_FILES.hba, content: hba },
+                    { name: PG_FILES.certificate, content: args.certificatePem },
+                    { name: PG_FILES.ca, content: args.caCertificatePem },
+                    // PostgreSQL refuses a key that others can read or that it does not own.
+                    { name: PG_FILES.key, content: args.privateKeyPem, secret: true, mode: "0600" },
+                    { name: PG_FILES.superuserPassword, content: superuserPassword, secret: true },
+                    { name: PG_FILES.ownerPassword, content: ownerPassword, secret: true },
+                    { name: PG_FILES.appPassword, content: appPassword, secret: true },
+                ],
+                labels: args.labels,
+            },
+            { parent: this },
+        );
+        const initdb = new ServiceFiles(
+            `${name}-initdb`,
+            {
+                name: pulumi.interpolate`${args.namePrefix}-db-initdb`,
+                image: image.imageId,
+                owner: runAs,
+                files: [
+                    {
+                        name: "10-roles.sh",
+                        content: renderRolesScript({ database: args.database, ownerRole: args.ownerRole, appRole: args.appRole, passwordDir: CONF_DIR }),
+                        mode: "0555",
+                    },
+                ],
+                labels: args.labels,
+            },
+            { parent: this },
+        );
 
         const container = new docker.Container(
             `${name}-db`,
@@ -85,24 +131,23 @@ export class Postgres extends pulumi.ComponentResource {
                 name: pulumi.interpolate`${args.namePrefix}-db`,
                 image: image.imageId,
                 hostname: "db",
-                entrypoints: ["/bin/sh", `${CONF_DIR}/entrypoint.sh`],
+                user: runAs,
+                command: ["postgres", "-c", `config_file=${CONF_DIR}/${PG_FILES.conf}`],
                 envs: [
-                    pulumi.interpolate`POSTGRES_DB=${args.database}`,
-                    pulumi.interpolate`POSTGRES_USER=${args.user}`,
+                    `POSTGRES_DB=${args.database}`,
+                    // The bootstrap superuser: only the image's init scripts and an operator use it.
+                    "POSTGRES_USER=postgres",
                     // A file, not the value: `docker inspect` shows every env var.
-                    `POSTGRES_PASSWORD_FILE=${SOURCE_DIR}/${PG_TLS_FILES.password}`,
-                    "PGDATA=/var/lib/postgresql/data/pgdata",
+                    `POSTGRES_PASSWORD_FILE=${CONF_DIR}/${PG_FILES.superuserPassword}`,
+                    `PGDATA=${DATA_DIR}/pgdata`,
                 ],
-                uploads: [
-                    { file: `${CONF_DIR}/entrypoint.sh`, content: entrypoint, permissions: "0755" },
-                    { file: `${CONF_DIR}/postgresql.conf`, content: conf, permissions: "0644" },
-                    { file: `${CONF_DIR}/pg_hba.conf`, content: hba, permissions: "0644" },
-                    { file: `${SOURCE_DIR}/${PG_TLS_FILES.certificate}`, content: args.certificatePem, permissions: "0644" },
-                    { file: `${SOURCE_DIR}/${PG_TLS_FILES.ca}`, content: args.caCertificatePem, permissions: "0644" },
-                    { file: `${SOURCE_DIR}/${PG_TLS_FILES.key}`, content: pulumi.secret(args.privateKeyPem), permissions: "0600" },
-                    { file: `${SOURCE_DIR}/${PG_TLS_FILES.password}`, content: pulumi.secret(password.result), permissions: "0600" },
+                volumes: [
+                    { volumeName: data.name, containerPath: DATA_DIR },
+                    { volumeName: config.volumeName, containerPath: CONF_DIR, readOnly: true },
+                    { volumeName: initdb.volumeName, containerPath: INITDB_DIR, readOnly: true },
                 ],
-                volumes: [{ volumeName: volume.name, containerPath: "/var/lib/postgresql/data" }],
+                readOnly: true,
+                tmpfs: { "/var/run/postgresql": "rw,noexec,nosuid,size=1m", "/tmp": "rw,noexec,nosuid,size=16m" },
                 networksAdvanced: [{ name: args.dataNetworkName, aliases: [DB_HOST] }],
                 healthcheck: {
                     tests: ["CMD-SHELL", 'pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB"'],
@@ -111,22 +156,24 @@ export class Postgres extends pulumi.ComponentResource {
                     retries: 5,
                     startPeriod: "30s",
                 },
-                restart: "unless-stopped",
-                memory: args.memoryMb ?? 512,
-                securityOpts: ["no-new-privileges:true"],
-                // What the image's entrypoint needs to fix ownership and drop to the postgres user.
-                capabilities: { drops: ["ALL"], adds: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"] },
-                labels,
+                wait: true,
+                waitTimeout: 180,
+                ...hardened({ memoryMb: args.memoryMb ?? 512, cpus: args.cpus ?? "1.0" }),
+                labels: [
+                    ...labels,
+                    { label: "nestflux.files-revision", value: pulumi.interpolate`${config.revision},${initdb.revision}` },
+                ],
                 destroyGraceSeconds: 30,
             },
             { parent: this, deleteBeforeReplace: true },
         );
 
-        this.password = pulumi.secret(password.result);
+        this.appPassword = pulumi.secret(appPassword);
+        this.ownerPassword = pulumi.secret(ownerPassword);
         this.host = pulumi.output(DB_HOST);
         this.port = pulumi.output(DB_PORT);
         this.containerName = container.name;
-        this.volumeName = volume.name;
+        this.volumeName = data.name;
         this.registerOutputs({ host: this.host, port: this.port, containerName: this.containerName, volumeName: this.volumeName });
     }
 }

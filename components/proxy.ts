@@ -1,9 +1,11 @@
 import { createHash } from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { hardened } from "./hardening";
 import { toLabels } from "./labels";
 import { NginxConfInput, renderNginxConf, TlsProfile } from "./render/nginx";
 import { renderPlaceholderPage } from "./render/page";
+import { ServiceFile, ServiceFiles } from "./service-files";
 
 export interface ProxyArgs {
     /** Prefix of the container name, e.g. "nestflux-dev". */
@@ -47,19 +49,25 @@ export interface ProxyArgs {
     acmeDir?: string;
     /** Memory limit in MB. Default: 128. */
     memoryMb?: number;
+    /** CPU limit. Default: "1.0". */
+    cpus?: string;
+    /** Numeric uid:gid of the `nginx` user in the image; nginx runs as it, master included. Default: "101:101". */
+    runAs?: string;
     labels?: Record<string, pulumi.Input<string>>;
 }
 
-const TLS_DIR = "/etc/nginx/tls";
+const CONF_DIR = "/etc/nestflux";
 const STATIC_ROOT = "/usr/share/nginx/html";
 const ACME_ROOT = "/var/www/acme";
+/** Unprivileged ports inside the container: no root master, no CAP_NET_BIND_SERVICE. */
+export const PROXY_CONTAINER_PORTS = { http: 8080, https: 8443 } as const;
 
 /** nginx as the only published entry point: TLS termination, headers, limits, SPA, API proxy. */
 export class Proxy extends pulumi.ComponentResource {
     public readonly containerName: pulumi.Output<string>;
     /** The rendered nginx.conf (no secrets in it). */
     public readonly nginxConf: pulumi.Output<string>;
-    /** sha256 of the rendered config and certificate: a change restarts the proxy. */
+    /** sha256 of the rendered config and certificate. */
     public readonly configHash: pulumi.Output<string>;
     public readonly url: pulumi.Output<string>;
 
@@ -68,26 +76,29 @@ export class Proxy extends pulumi.ComponentResource {
         const httpPort = args.httpPort ?? 80;
         const httpsPort = args.httpsPort ?? 443;
         const bindAddress = args.bindAddress ?? "127.0.0.1";
+        const runAs = args.runAs ?? "101:101";
         const labels = toLabels(args.labels);
 
         this.nginxConf = pulumi.output(args.upstreams).apply((upstreams) =>
             renderNginxConf({
                 nginxVersion: args.nginxVersion,
                 serverName: args.serverName,
-                httpPort: 80,
-                httpsPort: 443,
+                httpPort: PROXY_CONTAINER_PORTS.http,
+                httpsPort: PROXY_CONTAINER_PORTS.https,
                 publicHttpsPort: httpsPort,
-                certificatePath: `${TLS_DIR}/fullchain.pem`,
-                keyPath: `${TLS_DIR}/privkey.pem`,
-                trustedChainPath: args.trustedChainPem ? `${TLS_DIR}/chain.pem` : undefined,
-                // Docker's embedded DNS, for OCSP responder look-ups.
-                resolver: args.trustedChainPem ? "127.0.0.11" : undefined,
+                certificatePath: `${CONF_DIR}/fullchain.pem`,
+                keyPath: `${CONF_DIR}/privkey.pem`,
+                trustedChainPath: args.trustedChainPem ? `${CONF_DIR}/chain.pem` : undefined,
+                // Docker's embedded DNS: replicas are found again after a replacement, and OCSP
+                // responders are looked up.
+                resolver: "127.0.0.11",
+                resolveUpstreams: true,
                 tlsProfile: args.tlsProfile ?? "intermediate",
                 hsts: args.hsts,
                 contentSecurityPolicy: args.contentSecurityPolicy,
                 permissionsPolicy: args.permissionsPolicy,
                 upstreams,
-                upstreamTls: args.upstreamTls ? { caPath: `${TLS_DIR}/upstream-ca.pem`, serverName: args.upstreamTls.serverName } : undefined,
+                upstreamTls: args.upstreamTls ? { caPath: `${CONF_DIR}/upstream-ca.pem`, serverName: args.upstreamTls.serverName } : undefined,
                 rateLimit: args.rateLimit,
                 timeoutSeconds: args.timeoutSeconds ?? 30,
                 clientMaxBodySize: args.clientMaxBodySize ?? "1m",
@@ -96,71 +107,87 @@ export class Proxy extends pulumi.ComponentResource {
                 mimeTypesPath: "/etc/nginx/mime.types",
                 accessLogPath: "/dev/stdout",
                 errorLogPath: "/dev/stderr",
-                pidPath: "/var/run/nginx.pid",
+                pidPath: "/tmp/nginx.pid",
                 tempDir: "/var/cache/nginx",
-                user: "nginx",
             }),
         );
         this.configHash = pulumi
             .all([this.nginxConf, args.certificateChainPem])
             .apply(([conf, cert]) => createHash("sha256").update(conf).update(cert).digest("hex"));
 
-        const uploads: docker.types.input.ContainerUpload[] = [
-            { file: "/etc/nginx/nginx.conf", content: this.nginxConf, permissions: "0644" },
-            { file: `${TLS_DIR}/fullchain.pem`, content: args.certificateChainPem, permissions: "0644" },
-            // nginx reads the key as root before dropping to its worker user.
-            { file: `${TLS_DIR}/privkey.pem`, content: pulumi.secret(args.privateKeyPem), permissions: "0600" },
+        const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
+        const files: ServiceFile[] = [
+            { name: "nginx.conf", content: this.nginxConf },
+            { name: "fullchain.pem", content: args.certificateChainPem },
+            { name: "privkey.pem", content: args.privateKeyPem, secret: true },
         ];
-        if (args.trustedChainPem) {
-            uploads.push({ file: `${TLS_DIR}/chain.pem`, content: args.trustedChainPem, permissions: "0644" });
-        }
-        if (args.upstreamTls) {
-            uploads.push({ file: `${TLS_DIR}/upstream-ca.pem`, content: args.upstreamTls.caCertificatePem, permissions: "0644" });
-        }
-        const volumes: docker.types.input.ContainerVolume[] = [];
+        if (args.trustedChainPem) files.push({ name: "chain.pem", content: args.trustedChainPem });
+        if (args.upstreamTls) files.push({ name: "upstream-ca.pem", content: args.upstreamTls.caCertificatePem });
+        const config = new ServiceFiles(
+            `${name}-config`,
+            { name: pulumi.interpolate`${args.namePrefix}-proxy-config`, image: image.imageId, owner: runAs, files, labels: args.labels },
+            { parent: this },
+        );
+
+        const volumes: docker.types.input.ContainerVolume[] = [{ volumeName: config.volumeName, containerPath: CONF_DIR, readOnly: true }];
+        const revisions: pulumi.Input<string>[] = [config.revision];
         if (args.spaDir) {
             volumes.push({ hostPath: args.spaDir, containerPath: STATIC_ROOT, readOnly: true });
         } else {
-            uploads.push({ file: `${STATIC_ROOT}/index.html`, content: renderPlaceholderPage(args.serverName), permissions: "0644" });
+            const site = new ServiceFiles(
+                `${name}-site`,
+                {
+                    name: pulumi.interpolate`${args.namePrefix}-proxy-site`,
+                    image: image.imageId,
+                    owner: runAs,
+                    files: [{ name: "index.html", content: renderPlaceholderPage(args.serverName) }],
+                    labels: args.labels,
+                },
+                { parent: this },
+            );
+            volumes.push({ volumeName: site.volumeName, containerPath: STATIC_ROOT, readOnly: true });
+            revisions.push(site.revision);
         }
         if (args.acmeDir) {
             volumes.push({ hostPath: args.acmeDir, containerPath: ACME_ROOT, readOnly: true });
         }
 
-        const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
         const container = new docker.Container(
             `${name}-nginx`,
             {
                 name: pulumi.interpolate`${args.namePrefix}-proxy`,
                 image: image.imageId,
                 hostname: "proxy",
+                user: runAs,
                 // Straight to nginx: the image's entrypoint scripts rewrite files we keep read-only.
-                entrypoints: ["nginx", "-c", "/etc/nginx/nginx.conf", "-g", "daemon off;"],
-                uploads,
+                entrypoints: ["nginx", "-c", `${CONF_DIR}/nginx.conf`, "-g", "daemon off;"],
                 volumes,
                 ports: [
-                    { internal: 80, external: httpPort, ip: bindAddress, protocol: "tcp" },
-                    { internal: 443, external: httpsPort, ip: bindAddress, protocol: "tcp" },
+                    { internal: PROXY_CONTAINER_PORTS.http, external: httpPort, ip: bindAddress, protocol: "tcp" },
+                    { internal: PROXY_CONTAINER_PORTS.https, external: httpsPort, ip: bindAddress, protocol: "tcp" },
                 ],
                 networksAdvanced: [{ name: args.edgeNetworkName }, { name: args.appNetworkName }],
                 healthcheck: {
-                    tests: ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1/healthz || curl -fsS -o /dev/null http://127.0.0.1/healthz"],
+                    // curl ships in the official Debian-based nginx image.
+                    tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PROXY_CONTAINER_PORTS.http}/healthz`],
                     interval: "10s",
                     timeout: "5s",
                     retries: 3,
                     startPeriod: "10s",
                 },
-                restart: "unless-stopped",
-                memory: args.memoryMb ?? 128,
+                wait: true,
+                waitTimeout: 60,
                 readOnly: true,
                 tmpfs: {
                     "/var/cache/nginx": "rw,noexec,nosuid,size=64m",
-                    "/var/run": "rw,noexec,nosuid,size=1m",
                     "/tmp": "rw,noexec,nosuid,size=16m",
                 },
-                securityOpts: ["no-new-privileges:true"],
-                capabilities: { drops: ["ALL"], adds: ["CHOWN", "NET_BIND_SERVICE", "SETGID", "SETUID"] },
-                labels: [...labels, { label: "nestflux.config-sha256", value: this.configHash }],
+                ...hardened({ memoryMb: args.memoryMb ?? 128, cpus: args.cpus ?? "1.0" }),
+                labels: [
+                    ...labels,
+                    { label: "nestflux.config-sha256", value: this.configHash },
+                    { label: "nestflux.files-revision", value: pulumi.all(revisions).apply((r) => r.join(",")) },
+                ],
             },
             // Fixed host ports cannot be held twice: delete the old container first (pulumi-docker#1356).
             { parent: this, deleteBeforeReplace: true },

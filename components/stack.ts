@@ -28,7 +28,7 @@ export class NestFluxStack extends pulumi.ComponentResource {
     public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
     public readonly networkNames: pulumi.Output<{ edge: string; app: string; data: string }>;
     public readonly containerNames: pulumi.Output<{ db: string; api: string[]; proxy: string }>;
-    /** Secret. */
+    /** Secret: the application role's password. */
     public readonly dbPassword: pulumi.Output<string>;
     /** Secret: what the API connects with. */
     public readonly databaseUrl: pulumi.Output<string>;
@@ -41,10 +41,12 @@ export class NestFluxStack extends pulumi.ComponentResource {
         const prefix = `${name}-${s.stack}`;
         const labels = { "nestflux.stack": s.stack };
 
+        const ownerRole = dbOwnerRole(s.db.user);
         const leaves: LeafSpec[] = [{ name: "db", commonName: DB_HOST, dnsNames: [DB_HOST], usage: "server" }];
         if (s.db.clientCertificates) {
-            // verify-full client certificates: the CN must be the database user.
+            // verify-full client certificates: the CN must be the role that logs in with it.
             leaves.push({ name: "db-client", commonName: s.db.user, usage: "client" });
+            leaves.push({ name: "db-owner-client", commonName: ownerRole, usage: "client" });
         }
         if (s.api.https) {
             leaves.push({ name: "api", commonName: API_SERVICE_HOST, dnsNames: apiCertificateNames(s.api.replicas), usage: "server" });
@@ -79,7 +81,8 @@ export class NestFluxStack extends pulumi.ComponentResource {
                 image: s.db.image,
                 dataNetworkName: networks.dataName,
                 database: s.db.name,
-                user: s.db.user,
+                appRole: s.db.user,
+                ownerRole,
                 certificatePem: pki.leaves.db.certificatePem,
                 privateKeyPem: pki.leaves.db.privateKeyPem,
                 caCertificatePem: pki.caCertificatePem,
@@ -87,6 +90,7 @@ export class NestFluxStack extends pulumi.ComponentResource {
                 clientCertificates: s.db.clientCertificates,
                 clientCidr: networks.dataSubnet,
                 memoryMb: s.db.memoryMb,
+                cpus: s.db.cpus,
                 labels,
             },
             { parent: this },
@@ -98,9 +102,9 @@ export class NestFluxStack extends pulumi.ComponentResource {
         const adminPassword = s.api.adminEmail
             ? pulumi.secret(new random.RandomPassword(`${name}-admin-password`, { length: 24, special: false }, { parent: this }).result)
             : undefined;
-        const databaseUrl = pulumi.secret(
-            pulumi.interpolate`postgresql://${s.db.user}:${db.password}@${DB_HOST}:${DB_PORT}/${s.db.name}?sslmode=verify-full`,
-        );
+        const urlFor = (role: string, password: pulumi.Output<string>) =>
+            pulumi.secret(pulumi.interpolate`postgresql://${role}:${password}@${DB_HOST}:${DB_PORT}/${s.db.name}?sslmode=verify-full`);
+        const databaseUrl = urlFor(s.db.user, db.appPassword);
 
         const api = new Api(
             `${name}-api`,
@@ -112,9 +116,9 @@ export class NestFluxStack extends pulumi.ComponentResource {
                 replicas: s.api.replicas,
                 appNetworkName: networks.appName,
                 dataNetworkName: networks.dataName,
-                databaseUrl,
+                database: { url: databaseUrl, clientTls: pki.leaves["db-client"] },
+                migrationDatabase: { url: urlFor(ownerRole, db.ownerPassword), clientTls: pki.leaves["db-owner-client"] },
                 databaseCaPem: pki.caCertificatePem,
-                databaseClientTls: pki.leaves["db-client"],
                 jwtSecret,
                 admin: adminPassword ? { email: s.api.adminEmail, password: adminPassword } : undefined,
                 https: pki.leaves.api,
@@ -122,6 +126,7 @@ export class NestFluxStack extends pulumi.ComponentResource {
                 trustProxy: networks.appSubnet.apply((cidr) => cidr ?? "uniquelocal"),
                 corsOrigins: s.api.corsOrigins,
                 memoryMb: s.api.memoryMb,
+                cpus: s.api.cpus,
                 labels,
             },
             { parent: this, dependsOn: [db] },
@@ -170,6 +175,7 @@ export class NestFluxStack extends pulumi.ComponentResource {
                 spaDir: p.spaDir || undefined,
                 acmeDir: p.acmeDir || undefined,
                 memoryMb: p.memoryMb,
+                cpus: p.cpus,
                 labels,
             },
             { parent: this, dependsOn: [api] },
@@ -185,7 +191,7 @@ export class NestFluxStack extends pulumi.ComponentResource {
         this.certificateExpiry = pulumi.output(expiry);
         this.networkNames = pulumi.output({ edge: networks.edgeName, app: networks.appName, data: networks.dataName });
         this.containerNames = pulumi.output({ db: db.containerName, api: api.containerNames, proxy: proxy.containerName });
-        this.dbPassword = db.password;
+        this.dbPassword = db.appPassword;
         this.databaseUrl = databaseUrl;
         this.adminPassword = adminPassword;
         this.registerOutputs({
@@ -196,6 +202,11 @@ export class NestFluxStack extends pulumi.ComponentResource {
             containerNames: this.containerNames,
         });
     }
+}
+
+/** The role that owns the schema and runs migrations, next to the application's data-only role. */
+export function dbOwnerRole(appRole: string): string {
+    return `${appRole}_owner`;
 }
 
 /** Concatenate PEM blocks, one newline between them, skipping empty ones. */

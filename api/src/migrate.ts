@@ -6,7 +6,7 @@ import { ensureAdmin } from './users/admin-seed';
 
 /** `npm run migrate` / `node dist/migrate.js`: apply pending migrations, seed the admin, exit. */
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
+  const config = loadConfigOrExit(process.env, { purpose: 'migration' });
   const pool = new Pool(buildPoolConfig(config.database, { max: 1 }));
   try {
     const applied = await runMigrations(pool);

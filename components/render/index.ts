@@ -1,3 +1,4 @@
 export * from "./nginx";
 export * from "./postgres";
 export * from "./page";
+export * from "./files";

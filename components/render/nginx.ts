@@ -21,8 +21,16 @@ export interface NginxConfInput {
     keyPath: string;
     /** Issuer chain of a public certificate: turns on OCSP stapling. */
     trustedChainPath?: string;
-    /** DNS resolver for OCSP look-ups, e.g. Docker's 127.0.0.11. */
+    /**
+     * DNS resolver, e.g. Docker's 127.0.0.11: for OCSP look-ups and, with `resolveUpstreams`, to
+     * re-resolve the upstream names while running.
+     */
     resolver?: string;
+    /**
+     * Re-resolve every upstream name through `resolver` (`server … resolve`, open-source nginx ≥
+     * 1.27.3), so a replaced API container with a new address is found without a restart.
+     */
+    resolveUpstreams?: boolean;
     tlsProfile: TlsProfile;
     hsts: { maxAgeSeconds: number; includeSubDomains: boolean; preload: boolean };
     contentSecurityPolicy: string;
@@ -78,6 +86,11 @@ function versionAtLeast(version: string, min: [number, number, number]): boolean
         if (a !== min[i]) return a > min[i];
     }
     return true;
+}
+
+/** Whether this nginx version re-resolves upstream servers (`server … resolve`, 1.27.3 and later). */
+export function supportsUpstreamResolve(nginxVersion: string): boolean {
+    return versionAtLeast(nginxVersion, [1, 27, 3]);
 }
 
 /** Whether this nginx version takes the `http2 on;` directive (1.25.1 and later). */
@@ -167,19 +180,22 @@ export function renderNginxConf(input: NginxConfInput): string {
             ? ["ssl_protocols TLSv1.3;"]
             : // Server order: every suite is strong, but the strongest should win whatever the client lists.
               ["ssl_protocols TLSv1.2 TLSv1.3;", `ssl_ciphers ${INTERMEDIATE_CIPHERS};`, "ssl_prefer_server_ciphers on;"];
-    const stapling = input.trustedChainPath
-        ? [
-              "ssl_stapling on;",
-              "ssl_stapling_verify on;",
-              `ssl_trusted_certificate ${input.trustedChainPath};`,
-              ...(input.resolver ? [`resolver ${input.resolver} valid=300s;`, "resolver_timeout 5s;"] : []),
-          ]
+    if (input.resolveUpstreams && !input.resolver) {
+        throw new Error("renderNginxConf: resolveUpstreams needs a resolver");
+    }
+    if (input.resolveUpstreams && !supportsUpstreamResolve(input.nginxVersion)) {
+        throw new Error(`renderNginxConf: nginxVersion ${input.nginxVersion} cannot re-resolve upstreams (needs 1.27.3 or later)`);
+    }
+    const stapling = input.trustedChainPath ? ["ssl_stapling on;", "ssl_stapling_verify on;", `ssl_trusted_certificate ${input.trustedChainPath};`] : [];
+    // Short validity when it follows containers: a replaced replica is found within seconds.
+    const resolver = input.resolver
+        ? [`resolver ${input.resolver} valid=${input.resolveUpstreams ? "5s" : "300s"} ipv6=off;`, "resolver_timeout 5s;"]
         : [];
 
     const upstream = [
         "upstream api_backend {",
         "    zone api_backend 64k;",
-        ...input.upstreams.map((u) => `    server ${u} max_fails=3 fail_timeout=10s;`),
+        ...input.upstreams.map((u) => `    server ${u} max_fails=3 fail_timeout=10s${input.resolveUpstreams ? " resolve" : ""};`),
         "    keepalive 32;",
         "    keepalive_timeout 60s;",
         "}",
@@ -289,6 +305,7 @@ export function renderNginxConf(input: NginxConfInput): string {
         `    limit_req_zone $binary_remote_addr zone=api:10m rate=${input.rateLimit.perSecond}r/s;`,
         `    limit_req_zone $binary_remote_addr zone=auth:10m rate=${input.rateLimit.authPerMinute}r/m;`,
         "    limit_req_status 429;",
+        ...indent(resolver, 1),
         "    limit_req_log_level warn;",
         "",
         "    map $http_upgrade $connection_upgrade {",

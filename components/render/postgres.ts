@@ -67,36 +67,62 @@ export function renderPgHba(input: PgHbaInput): string {
     ].join("\n");
 }
 
-export interface PostgresEntrypointInput {
-    /** Where the uploaded (root-owned) TLS files and password are. */
-    sourceDir: string;
-    /** Where the server reads them from, owned by `owner`, key mode 0600. */
-    targetDir: string;
-    /** The OS user PostgreSQL runs as. */
-    owner: string;
-    /** The command to hand over to (exec), already quoted for sh. */
-    exec: string;
+/** File names shared by the component, the seeding script and the integration tier. */
+export const PG_FILES = {
+    conf: "postgresql.conf",
+    hba: "pg_hba.conf",
+    certificate: "server.crt",
+    key: "server.key",
+    ca: "ca.crt",
+    superuserPassword: "superuser_password",
+    ownerPassword: "owner_password",
+    appPassword: "app_password",
+} as const;
+
+export interface RolesInput {
+    database: string;
+    /** Owns the database and its schema; migrations log in as it. */
+    ownerRole: string;
+    /** What the application logs in as: data in the schema, nothing else. */
+    appRole: string;
+    /** Directory holding the owner's and the application's password files. */
+    passwordDir: string;
 }
 
-/** File names shared by the uploader (postgres.ts) and the script. */
-export const PG_TLS_FILES = { certificate: "server.crt", key: "server.key", ca: "ca.crt", password: "password" } as const;
+const SQL_IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
- * The container's command. Uploads land root-owned, and PostgreSQL refuses a key that the server
- * user does not own or that others can read, so the key is copied to a directory of its own with
- * the right owner and mode before the server starts: nothing is loosened to make it readable.
+ * An init script for /docker-entrypoint-initdb.d (run once, on an empty data directory, by the
+ * image's entrypoint as the bootstrap superuser over the local socket). It creates the two login
+ * roles the stack uses, so the API never holds a superuser's password: the owner runs schema
+ * changes, the application role gets only SELECT/INSERT/UPDATE/DELETE on what the owner creates.
+ * Passwords are read by psql from files (`\set … \`cat …\``), so they never appear in a
+ * command line or in the rendered text.
  */
-export function renderPostgresEntrypoint(input: PostgresEntrypointInput): string {
-    const f = PG_TLS_FILES;
+export function renderRolesScript(input: RolesInput): string {
+    for (const [field, v] of Object.entries({ database: input.database, ownerRole: input.ownerRole, appRole: input.appRole })) {
+        if (!SQL_IDENT.test(v)) throw new Error(`renderRolesScript: ${field} must be a lower-case SQL identifier, got ${JSON.stringify(v)}`);
+    }
+    if (input.ownerRole === input.appRole) throw new Error("renderRolesScript: ownerRole and appRole must differ");
+    const { database: db, ownerRole: owner, appRole: app } = input;
+    const limits = "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT";
     return [
         "#!/bin/sh",
         "set -eu",
-        "umask 077",
-        `install -d -m 0700 -o ${input.owner} -g ${input.owner} ${input.targetDir}`,
-        `install -m 0644 -o ${input.owner} -g ${input.owner} ${input.sourceDir}/${f.certificate} ${input.targetDir}/${f.certificate}`,
-        `install -m 0644 -o ${input.owner} -g ${input.owner} ${input.sourceDir}/${f.ca} ${input.targetDir}/${f.ca}`,
-        `install -m 0600 -o ${input.owner} -g ${input.owner} ${input.sourceDir}/${f.key} ${input.targetDir}/${f.key}`,
-        `exec ${input.exec}`,
+        `psql -v ON_ERROR_STOP=1 --no-psqlrc --username "$POSTGRES_USER" --dbname ${db} <<'SQL'`,
+        `\\set owner_password \`cat ${input.passwordDir}/${PG_FILES.ownerPassword}\``,
+        `\\set app_password \`cat ${input.passwordDir}/${PG_FILES.appPassword}\``,
+        `CREATE ROLE ${owner} LOGIN ${limits} PASSWORD :'owner_password';`,
+        `CREATE ROLE ${app} LOGIN ${limits} PASSWORD :'app_password';`,
+        `ALTER DATABASE ${db} OWNER TO ${owner};`,
+        `REVOKE ALL ON DATABASE ${db} FROM PUBLIC;`,
+        `GRANT CONNECT ON DATABASE ${db} TO ${app};`,
+        `ALTER SCHEMA public OWNER TO ${owner};`,
+        "REVOKE ALL ON SCHEMA public FROM PUBLIC;",
+        `GRANT USAGE ON SCHEMA public TO ${app};`,
+        `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${app};`,
+        `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${app};`,
+        "SQL",
         "",
     ].join("\n");
 }

@@ -37,10 +37,11 @@ describeIntegration("PostgreSQL with the rendered TLS config", () => {
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    test("the entrypoint left the key owned by postgres with mode 0600", () => {
+    test("the seeding script left the key owned by postgres with mode 0600, and removed a stale file", () => {
         const st = fs.statSync(path.join(pg.dir, "tls", "server.key"));
         expect((st.mode & 0o777).toString(8)).toBe("600");
         expect(run("stat", ["-c", "%U", path.join(pg.dir, "tls", "server.key")]).stdout.trim()).toBe("postgres");
+        expect(fs.readdirSync(path.join(pg.dir, "tls")).sort()).toEqual(["ca.crt", "server.crt", "server.key"]);
     });
 
     test("verify-full with our CA connects over TLS 1.2+, dialing the stack's DB host name", () => {

@@ -1,4 +1,4 @@
-import { renderPgHba, renderPostgresConf, renderPostgresEntrypoint } from "../../components/render/postgres";
+import { renderPgHba, renderPostgresConf, renderRolesScript } from "../../components/render/postgres";
 
 const confInput = {
     port: 5432,
@@ -61,12 +61,25 @@ describe("renderPgHba", () => {
     });
 });
 
-describe("renderPostgresEntrypoint", () => {
-    const script = renderPostgresEntrypoint({ sourceDir: "/src", targetDir: "/dst", owner: "postgres", exec: "postgres -D /data" });
-    test("copies the key to a postgres-owned 0600 file, then hands over with exec", () => {
-        expect(script).toContain("install -m 0600 -o postgres -g postgres /src/server.key /dst/server.key");
-        expect(script).toContain("install -d -m 0700 -o postgres -g postgres /dst");
-        expect(script.trim().split("\n").pop()).toBe("exec postgres -D /data");
-        expect(script).toMatch(/^#!\/bin\/sh\nset -eu\n/);
+describe("renderRolesScript", () => {
+    const script = renderRolesScript({ database: "nestflux", ownerRole: "nestflux_owner", appRole: "nestflux", passwordDir: "/etc/nestflux" });
+    test("two login roles without superuser, role or database creation rights", () => {
+        expect(script).toMatch(/CREATE ROLE nestflux_owner LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS/);
+        expect(script).toMatch(/CREATE ROLE nestflux LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS/);
+    });
+    test("the owner owns the database and schema; the application role gets DML on the owner's tables only", () => {
+        expect(script).toContain("ALTER DATABASE nestflux OWNER TO nestflux_owner;");
+        expect(script).toContain("ALTER SCHEMA public OWNER TO nestflux_owner;");
+        expect(script).toContain("ALTER DEFAULT PRIVILEGES FOR ROLE nestflux_owner IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO nestflux;");
+        expect(script).not.toMatch(/GRANT (ALL|CREATE)[^;]* TO nestflux;/);
+    });
+    test("passwords are read from files by psql, never rendered", () => {
+        expect(script).toContain("\\set app_password `cat /etc/nestflux/app_password`");
+        expect(script).toContain("PASSWORD :'app_password'");
+        expect(script).toContain("<<'SQL'");
+    });
+    test("refuses identifiers that are not plain SQL names, and one role for both jobs", () => {
+        expect(() => renderRolesScript({ database: "x; DROP", ownerRole: "o", appRole: "a", passwordDir: "/p" })).toThrow(/database must be a lower-case SQL identifier/);
+        expect(() => renderRolesScript({ database: "d", ownerRole: "a", appRole: "a", passwordDir: "/p" })).toThrow(/must differ/);
     });
 });

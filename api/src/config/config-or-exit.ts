@@ -1,10 +1,10 @@
 import { AppConfig } from './app-config';
-import { ConfigError, loadConfig } from './load-config';
+import { ConfigError, LoadOptions, loadConfig } from './load-config';
 
 /** Load the config or print every problem (naming the variables) and exit with 1. */
-export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): AppConfig {
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env, options: LoadOptions = {}): AppConfig {
   try {
-    return loadConfig(env);
+    return loadConfig(env, options);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`nestflux-api: ${e.message}\n`);

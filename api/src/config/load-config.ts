@@ -49,7 +49,16 @@ function flatten(errors: ValidationError[]): string[] {
  * Validate the environment and build the typed AppConfig. Collects every problem
  * before failing, so one start tells the operator everything that is wrong.
  */
-export function loadConfig(env: Env = process.env): AppConfig {
+export interface LoadOptions {
+  /**
+   * 'migration': the one-shot schema job (dist/migrate.js). It signs no tokens, so it is not
+   * given the JWT secret and must not need it. Default: 'server'.
+   */
+  purpose?: 'server' | 'migration';
+}
+
+export function loadConfig(env: Env = process.env, options: LoadOptions = {}): AppConfig {
+  const purpose = options.purpose ?? 'server';
   const issues: string[] = [];
   // 1. Only the contract's variables; empty strings count as unset.
   const plain: Env = {};
@@ -71,7 +80,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   // 3. class-validator over the variables.
   const vars = plainToInstance(EnvironmentVariables, plain, { enableImplicitConversion: false });
-  issues.push(...flatten(validateSync(vars, { skipMissingProperties: false })));
+  const errors = validateSync(vars, { skipMissingProperties: false });
+  issues.push(...flatten(purpose === 'migration' ? errors.filter((e) => e.property !== 'JWT_SECRET') : errors));
 
   // 4. Files and structured values.
   const tryParse = <T>(fn: () => T): T | undefined => {
@@ -130,7 +140,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     port: vars.PORT,
     host: vars.HOST,
     database: { ...db, ca, caFile: vars.DATABASE_CA_FILE, clientCert, clientKey },
-    jwt: { secret: vars.JWT_SECRET, ttlSeconds },
+    jwt: { secret: vars.JWT_SECRET ?? '', ttlSeconds },
     https,
     trustProxy,
     corsOrigins,

@@ -50,6 +50,15 @@ describe('loadConfig', () => {
     expect(c.admin).toBeUndefined();
   });
 
+  it('the migration job needs no JWT secret, the server does', () => {
+    expect(issues(env({ JWT_SECRET: undefined })).join('\n')).toMatch(/JWT_SECRET is required/);
+    const c = loadConfig(env({ JWT_SECRET: undefined }), { purpose: 'migration' });
+    expect(c.database.user).toBe('app');
+    expect(c.jwt.secret).toBe('');
+    // Only the secret it does not need is excused: a missing database URL still fails.
+    expect(() => loadConfig(env({ JWT_SECRET: undefined, DATABASE_URL: undefined }), { purpose: 'migration' })).toThrow(/DATABASE_URL is required/);
+  });
+
   it('parses numbers and flags from strings', () => {
     const c = loadConfig(
       env({ PORT: '8443', THROTTLE_TTL_MS: '1000', THROTTLE_LIMIT: '7', LOGIN_THROTTLE_LIMIT: '2', MIGRATE_ON_START: 'true', JWT_TTL: '1h' }),

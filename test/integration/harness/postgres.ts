@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import { PG_TLS_FILES, renderPgHba, renderPostgresConf, renderPostgresEntrypoint, TlsVersion } from "../../../components/render/postgres";
+import { renderSeedScript } from "../../../components/render/files";
+import { PG_FILES, renderPgHba, renderPostgresConf, TlsVersion } from "../../../components/render/postgres";
 import type { KeyPair } from "../../support/certs";
 import { PG_BIN } from "./requirements";
 import { Server, freePort, run, tempDir, waitFor } from "./process";
@@ -24,20 +25,36 @@ export interface PgInstance {
 
 /**
  * A real PostgreSQL 15 started the way the container starts it: the rendered postgresql.conf and
- * pg_hba.conf, and the rendered entrypoint that copies the root-owned key into a postgres-owned
- * 0600 file before handing over to the server. Only paths, port and addresses differ.
+ * pg_hba.conf, and the TLS files put in place by the rendered seeding script that the stack's
+ * seeding container runs (root-owned uploads → postgres-owned, key 0600). Only paths, port and
+ * addresses differ.
  */
 export async function startPostgres(opts: PgOptions): Promise<PgInstance> {
     const dir = tempDir("pg");
     const port = await freePort();
-    const src = path.join(dir, "tls-src");
     const target = path.join(dir, "tls");
     const data = path.join(dir, "data");
-    fs.mkdirSync(src, { mode: 0o700 });
+    fs.mkdirSync(target, { mode: 0o755 });
     // As the upload leaves them: root-owned, the key 0600 (unreadable to postgres).
-    fs.writeFileSync(path.join(src, PG_TLS_FILES.certificate), opts.server.certPem, { mode: 0o644 });
-    fs.writeFileSync(path.join(src, PG_TLS_FILES.ca), opts.ca.certPem, { mode: 0o644 });
-    fs.writeFileSync(path.join(src, PG_TLS_FILES.key), opts.server.keyPem, { mode: 0o600 });
+    fs.writeFileSync(path.join(target, PG_FILES.certificate), opts.server.certPem, { mode: 0o644 });
+    fs.writeFileSync(path.join(target, PG_FILES.ca), opts.ca.certPem, { mode: 0o644 });
+    fs.writeFileSync(path.join(target, PG_FILES.key), opts.server.keyPem, { mode: 0o600 });
+    fs.writeFileSync(path.join(target, "stale-from-an-earlier-set"), "x");
+    const owner = `${run("id", ["-u", "postgres"]).stdout.trim()}:${run("id", ["-g", "postgres"]).stdout.trim()}`;
+    const seed = path.join(dir, "seed.sh");
+    fs.writeFileSync(
+        seed,
+        renderSeedScript({
+            dir: target,
+            files: [
+                { name: PG_FILES.certificate, owner, mode: "0444" },
+                { name: PG_FILES.ca, owner, mode: "0444" },
+                { name: PG_FILES.key, owner, mode: "0600" },
+            ],
+        }),
+    );
+    const seeded = run("sh", [seed]);
+    if (seeded.code !== 0) throw new Error(`seeding script failed: ${seeded.stderr}`);
 
     const pwFile = path.join(dir, "pwfile");
     fs.writeFileSync(pwFile, opts.password, { mode: 0o600 });
@@ -56,28 +73,16 @@ export async function startPostgres(opts: PgOptions): Promise<PgInstance> {
         renderPostgresConf({
             port,
             listenAddresses: "127.0.0.1",
-            certificatePath: path.join(target, PG_TLS_FILES.certificate),
-            keyPath: path.join(target, PG_TLS_FILES.key),
-            caPath: path.join(target, PG_TLS_FILES.ca),
+            certificatePath: path.join(target, PG_FILES.certificate),
+            keyPath: path.join(target, PG_FILES.key),
+            caPath: path.join(target, PG_FILES.ca),
             hbaPath,
             tlsMinVersion: opts.tlsMinVersion ?? "TLSv1.2",
             socketDirectory: dir,
         }),
     );
     fs.writeFileSync(hbaPath, renderPgHba({ clientCidr: "127.0.0.1/32", clientCertificates: opts.clientCertificates ?? false }));
-    const script = path.join(dir, "entrypoint.sh");
-    fs.writeFileSync(
-        script,
-        renderPostgresEntrypoint({
-            sourceDir: src,
-            targetDir: target,
-            owner: "postgres",
-            exec: `runuser -u postgres -- ${PG_BIN}/postgres -D ${data} -c config_file=${confPath}`,
-        }),
-        { mode: 0o755 },
-    );
-
-    const server = new Server("postgres", "sh", [script]);
+    const server = new Server("postgres", "runuser", ["-u", "postgres", "--", `${PG_BIN}/postgres`, "-D", data, "-c", `config_file=${confPath}`]);
     await waitFor(
         "PostgreSQL to accept connections",
         () => run(`${PG_BIN}/pg_isready`, ["-h", "127.0.0.1", "-p", String(port)]).code === 0,
