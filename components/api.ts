@@ -227,7 +227,7 @@ export class Api extends pulumi.ComponentResource {
                         waitTimeout: 120,
                         readOnly: true,
                         init: true,
-                        tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" },
+                        tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m,mode=1777" },
                         ...hardened({ memoryMb: args.memoryMb ?? 256, cpus: args.cpus ?? "1.0" }),
                         labels: [
                             ...toLabels(args.labels),

@@ -147,7 +147,11 @@ export class Postgres extends pulumi.ComponentResource {
                     { volumeName: initdb.volumeName, containerPath: INITDB_DIR, readOnly: true },
                 ],
                 readOnly: true,
-                tmpfs: { "/var/run/postgresql": "rw,noexec,nosuid,size=1m", "/tmp": "rw,noexec,nosuid,size=16m" },
+                // Docker's tmpfs is root-owned unless told otherwise; the server runs as runAs.
+                tmpfs: {
+                    "/var/run/postgresql": `rw,noexec,nosuid,size=1m,uid=${runAs.split(":")[0]},gid=${runAs.split(":")[1]},mode=0700`,
+                    "/tmp": "rw,noexec,nosuid,size=16m,mode=1777",
+                },
                 networksAdvanced: [{ name: args.dataNetworkName, aliases: [DB_HOST] }],
                 healthcheck: {
                     tests: ["CMD-SHELL", 'pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB"'],

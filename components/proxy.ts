@@ -77,6 +77,7 @@ export class Proxy extends pulumi.ComponentResource {
         const httpsPort = args.httpsPort ?? 443;
         const bindAddress = args.bindAddress ?? "127.0.0.1";
         const runAs = args.runAs ?? "101:101";
+        const [uid, gid] = runAs.split(":");
         const labels = toLabels(args.labels);
 
         this.nginxConf = pulumi.output(args.upstreams).apply((upstreams) =>
@@ -179,8 +180,9 @@ export class Proxy extends pulumi.ComponentResource {
                 waitTimeout: 60,
                 readOnly: true,
                 tmpfs: {
-                    "/var/cache/nginx": "rw,noexec,nosuid,size=64m",
-                    "/tmp": "rw,noexec,nosuid,size=16m",
+                    // Docker's tmpfs is root-owned unless told otherwise; nginx runs as runAs.
+                    "/var/cache/nginx": `rw,noexec,nosuid,size=64m,uid=${uid},gid=${gid},mode=0700`,
+                    "/tmp": "rw,noexec,nosuid,size=16m,mode=1777",
                 },
                 ...hardened({ memoryMb: args.memoryMb ?? 128, cpus: args.cpus ?? "1.0" }),
                 labels: [

@@ -70,6 +70,7 @@ export const INTERMEDIATE_CIPHERS = [
 /** Headers the proxy owns; copies from the API are hidden so a response never carries two. */
 export const PROXY_OWNED_HEADERS = [
     "Content-Security-Policy",
+    "Cross-Origin-Opener-Policy",
     "Permissions-Policy",
     "Referrer-Policy",
     "Strict-Transport-Security",

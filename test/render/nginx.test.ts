@@ -1,4 +1,11 @@
-import { INTERMEDIATE_CIPHERS, PROXY_OWNED_HEADERS, renderNginxConf, securityHeaders, usesHttp2Directive } from "../../components/render/nginx";
+import {
+    INTERMEDIATE_CIPHERS,
+    PROXY_OWNED_HEADERS,
+    renderNginxConf,
+    securityHeaders,
+    supportsUpstreamResolve,
+    usesHttp2Directive,
+} from "../../components/render/nginx";
 import { nginxInput } from "./fixtures";
 
 /** The lines of one `location` block, found by its exact opening line. */
@@ -131,12 +138,69 @@ describe("renderNginxConf", () => {
         expect(block(spa, "location = /index.html {")).toEqual(["expires -1;"]);
     });
 
-    test("OCSP stapling only with a public chain", () => {
+    test("OCSP stapling only with a public chain; the resolver caches for 300s at http level", () => {
         expect(conf).not.toContain("ssl_stapling");
+        expect(lines.some((l) => l.startsWith("resolver"))).toBe(false);
         const pub = renderNginxConf(nginxInput({ trustedChainPath: "/etc/nginx/tls/chain.pem", resolver: "127.0.0.11" }));
-        expect(pub).toContain("ssl_stapling on;");
-        expect(pub).toContain("ssl_trusted_certificate /etc/nginx/tls/chain.pem;");
-        expect(pub).toContain("resolver 127.0.0.11 valid=300s;");
+        const pubLines = pub.split("\n").map((l) => l.trim());
+        expect(pubLines).toContain("ssl_stapling on;");
+        expect(pubLines).toContain("ssl_stapling_verify on;");
+        expect(pubLines).toContain("ssl_trusted_certificate /etc/nginx/tls/chain.pem;");
+        expect(pubLines).toContain("resolver 127.0.0.11 valid=300s ipv6=off;");
+        expect(pubLines).toContain("resolver_timeout 5s;");
+        // In the http block, before any server: both the OCSP look-ups and the upstream use it.
+        expect(pub.indexOf("resolver 127.0.0.11")).toBeLessThan(pub.indexOf("server {"));
+        expect(pub.indexOf("resolver 127.0.0.11")).toBeGreaterThan(pub.indexOf("http {"));
+        // Without resolveUpstreams nothing is re-resolved.
+        expect(block(pub, "upstream api_backend {").filter((l) => l.startsWith("server "))).toEqual([
+            "server api-0.nestflux.internal:3000 max_fails=3 fail_timeout=10s;",
+            "server api-1.nestflux.internal:3000 max_fails=3 fail_timeout=10s;",
+        ]);
+    });
+
+    test("resolveUpstreams re-resolves every upstream server through the resolver, caching 5s", () => {
+        const dyn = renderNginxConf(nginxInput({ resolver: "127.0.0.11", resolveUpstreams: true }));
+        const up = block(dyn, "upstream api_backend {");
+        expect(up.filter((l) => l.startsWith("server "))).toEqual([
+            "server api-0.nestflux.internal:3000 max_fails=3 fail_timeout=10s resolve;",
+            "server api-1.nestflux.internal:3000 max_fails=3 fail_timeout=10s resolve;",
+        ]);
+        // `resolve` needs the upstream in shared memory.
+        expect(up).toContain("zone api_backend 64k;");
+        const dynLines = dyn.split("\n").map((l) => l.trim());
+        expect(dynLines).toContain("resolver 127.0.0.11 valid=5s ipv6=off;");
+        expect(dynLines.filter((l) => l.startsWith("resolver "))).toHaveLength(1);
+        expect(dyn).not.toContain("valid=300s");
+        // OCSP stapling is still decided by the chain alone.
+        expect(dyn).not.toContain("ssl_stapling");
+    });
+
+    test("resolveUpstreams is refused without a resolver", () => {
+        expect(() => renderNginxConf(nginxInput({ resolveUpstreams: true }))).toThrow(/resolveUpstreams needs a resolver/);
+        expect(() => renderNginxConf(nginxInput({ resolveUpstreams: true, resolver: "" }))).toThrow(/resolveUpstreams needs a resolver/);
+    });
+
+    test("resolveUpstreams is refused for nginx older than 1.27.3", () => {
+        expect(supportsUpstreamResolve("1.27.3")).toBe(true);
+        expect(supportsUpstreamResolve("1.30.6")).toBe(true);
+        expect(supportsUpstreamResolve("2.0")).toBe(true);
+        expect(supportsUpstreamResolve("1.27.2")).toBe(false);
+        expect(supportsUpstreamResolve("1.26.3")).toBe(false);
+        for (const old of ["1.27.2", "1.26.3", "1.25.1"]) {
+            expect(() => renderNginxConf(nginxInput({ nginxVersion: old, resolver: "127.0.0.11", resolveUpstreams: true }))).toThrow(
+                new RegExp(`nginxVersion ${old.replace(/\./g, "\\.")} cannot re-resolve upstreams \\(needs 1\\.27\\.3 or later\\)`),
+            );
+            // The same version without resolveUpstreams still renders.
+            expect(() => renderNginxConf(nginxInput({ nginxVersion: old, resolver: "127.0.0.11" }))).not.toThrow();
+        }
+        expect(() => renderNginxConf(nginxInput({ nginxVersion: "1.27.3", resolver: "127.0.0.11", resolveUpstreams: true }))).not.toThrow();
+    });
+
+    test("the user directive is rendered only when asked for (the proxy starts nginx unprivileged)", () => {
+        expect(lines[0]).toBe("user nginx;");
+        const unprivileged = renderNginxConf(nginxInput({ user: undefined, pidPath: "/tmp/nginx.pid" })).split("\n").map((l) => l.trim());
+        expect(unprivileged.filter((l) => /^user\s/.test(l))).toEqual([]);
+        expect(unprivileged).toContain("pid /tmp/nginx.pid;");
     });
 
     test("JSON access log without query strings, body size limit, gzip", () => {

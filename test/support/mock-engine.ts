@@ -15,6 +15,8 @@ export interface Registered {
     type: string;
     name: string;
     urn: string;
+    /** The ID the mock provider gave a custom resource (see mockId). */
+    id: string;
     parentUrn: string;
     custom: boolean;
     /** Inputs with secret markers removed. */
@@ -22,6 +24,7 @@ export interface Registered {
     /** Inputs as sent: secret values are wrapped objects (see isSecret). */
     rawInputs: Record<string, any>;
     deleteBeforeReplace: boolean;
+    retainOnDelete: boolean;
     replacementTrigger: unknown;
     dependencies: string[];
 }
@@ -35,6 +38,21 @@ export function unwrap(v: any): any {
     if (Array.isArray(v)) return v.map(unwrap);
     if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
     return v;
+}
+
+/** The ID every mocked custom resource gets. */
+export function mockId(name: string): string {
+    return `${name}-id`;
+}
+
+/**
+ * The engine's URN: the type part is the parent's whole type chain, `$`, then the resource's own
+ * type (`A$B$C`), so two children of the same type and name under different parents differ.
+ * Resources without a parent (the stack's root components) carry their type alone.
+ */
+export function urnFor(stack: string, project: string, type: string, name: string, parentUrn: string | undefined): string {
+    const qualifiedType = parentUrn ? `${parentUrn.split("::")[2]}$${type}` : type;
+    return `urn:pulumi:${stack}::${project}::${qualifiedType}::${name}`;
 }
 
 function digest(s: string): string {
@@ -114,7 +132,7 @@ export async function runUnderMocks(
     // inside jest.isolateModules loads the program in its fresh module registry.
     void pulumi.runtime.setMocks(
         {
-            newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) }),
+            newResource: (args) => ({ id: mockId(args.name), state: mockState(args.type, args.name, args.inputs) }),
             call: (args) => args.inputs,
         },
         "nestflux",
@@ -122,6 +140,9 @@ export async function runUnderMocks(
         false,
     );
     const monitor = pulumi.runtime.getMonitor() as any;
+    // The SDK's mock monitor keeps only the parent's last type in a child's URN; the engine keeps
+    // the whole chain. Parent URNs and dependencies come from this, so fix it at the source.
+    monitor.newUrn = (parent: string, type: string, name: string) => urnFor(stack, "nestflux", type, name, parent);
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, cb: any) => {
         requests.push(req);
@@ -136,21 +157,19 @@ export async function runUnderMocks(
     }
     await settle(requests);
 
-    const urnOf = (type: string, name: string, parent: string) => {
-        const parentType = parent ? parent.split("::")[2].split("$").pop() + "$" : "";
-        return `urn:pulumi:${stack}::nestflux::${parentType}${type}::${name}`;
-    };
     const resources: Registered[] = requests.map((req) => {
         const rawInputs = req.getObject()?.toJavaScript() ?? {};
         return {
             type: req.getType(),
             name: req.getName(),
-            urn: urnOf(req.getType(), req.getName(), req.getParent()),
+            urn: urnFor(stack, "nestflux", req.getType(), req.getName(), req.getParent()),
+            id: mockId(req.getName()),
             parentUrn: req.getParent(),
             custom: req.getCustom(),
             rawInputs,
             inputs: unwrap(rawInputs),
             deleteBeforeReplace: req.getDeletebeforereplace(),
+            retainOnDelete: Boolean(req.getRetainondelete?.()),
             replacementTrigger: req.hasReplacementTrigger?.() ? req.getReplacementTrigger()?.toJavaScript() : undefined,
             dependencies: req.getDependenciesList(),
         };

@@ -29,6 +29,30 @@ describe("parseSettings defaults", () => {
         expect(s.proxy.hsts).toEqual({ maxAgeSeconds: 63072000, includeSubDomains: true, preload: false });
     });
 
+    test("pinned images: PostgreSQL 17 and an nginx that re-resolves upstreams", () => {
+        expect(s.db.image).toBe("postgres:17.12-trixie");
+        expect(s.proxy.image).toBe("nginx:1.30.6-trixie");
+        expect(s.proxy.nginxVersion).toBe("1.30.6");
+        expect(s.db.user).toBe("nestflux");
+    });
+
+    test("every service gets one CPU unless configured otherwise", () => {
+        expect([s.db.cpus, s.api.cpus, s.proxy.cpus]).toEqual(["1.0", "1.0", "1.0"]);
+        const custom = parseSettings({ dbCpus: "0.5", apiCpus: "2", proxyCpus: "0.25" }, "dev");
+        expect([custom.db.cpus, custom.api.cpus, custom.proxy.cpus]).toEqual(["0.5", "2", "0.25"]);
+    });
+
+    test("nginx 1.27.3 is the oldest version accepted", () => {
+        expect(parseSettings({ nginxVersion: "1.27.3" }, "dev").proxy.nginxVersion).toBe("1.27.3");
+        expect(parseSettings({ nginxVersion: "1.28" }, "dev").proxy.nginxVersion).toBe("1.28");
+    });
+
+    test("dbUser may be 57 characters, so that <dbUser>_owner still fits PostgreSQL's 63", () => {
+        const longest = "u".repeat(57);
+        expect(parseSettings({ dbUser: longest }, "dev").db.user).toBe(longest);
+        expect(`${longest}_owner`).toHaveLength(63);
+    });
+
     test("memory sizes are converted to megabytes", () => {
         expect(s.db.memoryMb).toBe(512);
         expect(parseSettings({ apiMemory: "1GB" }, "dev").api.memoryMb).toBe(1024);
@@ -81,7 +105,17 @@ describe("parseSettings rejects bad input, naming the key", () => {
         ["origin with a path", { corsOrigins: "https://a.example.com/app" }, "corsOrigins", /origins/],
         ["relative SPA dir", { spaDir: "dist" }, "spaDir", /absolute host path/],
         ["bad nginx version", { nginxVersion: "latest" }, "nginxVersion", /nginx version/],
+        ["nginx that cannot re-resolve upstreams", { nginxVersion: "1.27.2" }, "nginxVersion", /1\.27\.3 or later/],
+        ["nginx of an older branch", { nginxVersion: "1.26.3" }, "nginxVersion", /1\.27\.3 or later/],
         ["bad SQL identifier", { dbUser: "app; drop" }, "dbUser", /SQL identifier/],
+        ["dbUser too long for its owner role", { dbUser: "u".repeat(58) }, "dbUser", /at most 57/],
+        ["dbUser is the bootstrap superuser", { dbUser: "postgres" }, "dbUser", /not postgres or pg_\*/],
+        ["dbUser in the reserved pg_ namespace", { dbUser: "pg_app" }, "dbUser", /not postgres or pg_\*/],
+        ["zero CPUs", { dbCpus: "0" }, "dbCpus", /number of CPUs from 0.1 to 256/],
+        ["CPUs below the floor", { apiCpus: "0.05" }, "apiCpus", /number of CPUs from 0.1 to 256/],
+        ["CPUs that are not a number", { proxyCpus: "one" }, "proxyCpus", /number of CPUs/],
+        ["CPUs above the ceiling", { proxyCpus: "300" }, "proxyCpus", /from 0.1 to 256/],
+        ["negative CPUs", { apiCpus: "-1" }, "apiCpus", /number of CPUs/],
         ["malformed admin e-mail", { adminEmail: "admin" }, "adminEmail", /e-mail address/],
         ["bad body size", { clientMaxBodySize: "1 GB" }, "clientMaxBodySize", /512k/],
     ])("%s", (_what, raw, key, allowed) => expectConfigError(raw, key, allowed));

@@ -11,7 +11,7 @@ describe("dev and prod differ only by config", () => {
     beforeAll(async () => {
         dev = await runIndex("dev");
         prod = await runIndex("prod", prodCertificateConfig());
-    });
+    }, 60_000);
 
     test("both stack files set the same keys", () => {
         expect(Object.keys(stackConfig("dev")).sort()).toEqual(Object.keys(stackConfig("prod")).sort());
@@ -28,23 +28,43 @@ describe("dev and prod differ only by config", () => {
             "tls:index/locallySignedCert:LocallySignedCert nestflux-pki-edge-cert",
             "tls:index/privateKey:PrivateKey nestflux-pki-edge-key",
         ]);
-        // apiReplicas=3, apiHttps=true and dbClientCerts=true on prod.
+        // apiReplicas=3, apiHttps=true and dbClientCerts=true (a client leaf per role) on prod.
         expect(onlyProd).toEqual([
             "docker:index/container:Container nestflux-api-1",
             "docker:index/container:Container nestflux-api-2",
             "tls:index/certRequest:CertRequest nestflux-pki-api-csr",
             "tls:index/certRequest:CertRequest nestflux-pki-db-client-csr",
+            "tls:index/certRequest:CertRequest nestflux-pki-db-owner-client-csr",
             "tls:index/locallySignedCert:LocallySignedCert nestflux-pki-api-cert",
             "tls:index/locallySignedCert:LocallySignedCert nestflux-pki-db-client-cert",
+            "tls:index/locallySignedCert:LocallySignedCert nestflux-pki-db-owner-client-cert",
             "tls:index/privateKey:PrivateKey nestflux-pki-api-key",
             "tls:index/privateKey:PrivateKey nestflux-pki-db-client-key",
+            "tls:index/privateKey:PrivateKey nestflux-pki-db-owner-client-key",
         ]);
     });
 
     test("shared resources keep the same hardening on both stacks", () => {
-        for (const c of dev.byType("docker:index/container:Container")) {
+        const containers = dev.byType("docker:index/container:Container");
+        expect(containers.length).toBeGreaterThan(0);
+        for (const c of containers) {
             const twin = prod.resources.find((x) => x.type === c.type && x.name === c.name)!;
-            for (const key of ["securityOpts", "capabilities", "readOnly", "restart", "entrypoints", "user"]) {
+            for (const key of [
+                "securityOpts",
+                "capabilities",
+                "readOnly",
+                "restart",
+                "maxRetryCount",
+                "cpus",
+                "entrypoints",
+                "command",
+                "user",
+                "init",
+                "tmpfs",
+                "networkMode",
+                "attach",
+                "mustRun",
+            ]) {
                 expect([c.name, key, twin.inputs[key]]).toEqual([c.name, key, c.inputs[key]]);
             }
         }
@@ -53,5 +73,5 @@ describe("dev and prod differ only by config", () => {
     test("running the same stack twice registers identical inputs (no churn)", async () => {
         const again = await runIndex("dev");
         expect(again.resources.map((x) => [x.name, x.inputs, x.replacementTrigger])).toEqual(dev.resources.map((x) => [x.name, x.inputs, x.replacementTrigger]));
-    });
+    }, 60_000);
 });

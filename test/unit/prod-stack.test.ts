@@ -1,33 +1,38 @@
 import { API_SERVICE_HOST, DB_HOST, apiCertificateNames, apiReplicaHost } from "../../components/names";
-import type { RunResult } from "../support/mock-engine";
+import { PROXY_CONTAINER_PORTS } from "../../components/proxy";
+import type { Registered, RunResult } from "../support/mock-engine";
 import { prodCertificateConfig, runIndex } from "../support/stacks";
-import { CONTAINER, env, upload } from "./stack-helpers";
+import { CONTAINER, env, label, mountedFile, mountedFileNames } from "./stack-helpers";
 
 let r: RunResult;
 let certs: Record<string, string>;
 beforeAll(async () => {
     certs = prodCertificateConfig();
     r = await runIndex("prod", certs);
-});
+}, 60_000);
 
 const proxy = () => r.one(CONTAINER, "proxy-nginx");
 const db = () => r.one(CONTAINER, "pg-db");
 const apis = () => r.byType(CONTAINER).filter((c) => /-api-\d+$/.test(c.name));
-const nginxConf = () => upload(proxy(), "/etc/nginx/nginx.conf").content;
+const job = () => r.one(CONTAINER, "api-migrate");
+const file = (c: Registered, path: string) => mountedFile(r, c, path);
+const nginxConf = () => file(proxy(), "/etc/nestflux/nginx.conf").content;
 
 describe("prod stack under mocks (the real index.ts)", () => {
-    test("three API replicas, each listed in the upstream", () => {
+    test("three API replicas, each listed in the upstream and re-resolved through Docker's DNS", () => {
         expect(apis().map((c) => c.inputs.name)).toEqual(["nestflux-prod-api-0", "nestflux-prod-api-1", "nestflux-prod-api-2"]);
-        for (let i = 0; i < 3; i++) expect(nginxConf()).toContain(`server ${apiReplicaHost(i)}:3000 max_fails=3`);
+        for (let i = 0; i < 3; i++) expect(nginxConf()).toContain(`server ${apiReplicaHost(i)}:3000 max_fails=3 fail_timeout=10s resolve;`);
+        expect(nginxConf()).toContain("resolver 127.0.0.11 valid=5s ipv6=off;");
     });
 
-    test("replicas after the first wait for it (it runs the migrations)", () => {
-        const [first, ...rest] = apis();
-        expect(env(first).MIGRATE_ON_START).toBe("true");
-        expect(first.inputs.wait).toBe(true);
-        for (const c of rest) {
-            expect(env(c).MIGRATE_ON_START).toBe("false");
-            expect(c.dependencies).toContain(first.urn);
+    test("the schema job runs before every replica; replicas neither migrate nor wait on each other", () => {
+        const j = job();
+        expect(j.inputs).toMatchObject({ command: ["node", "dist/migrate.js"], attach: true, mustRun: false, restart: "no" });
+        for (const c of apis()) {
+            expect([c.name, env(c).MIGRATE_ON_START, c.inputs.wait]).toEqual([c.name, "false", true]);
+            expect(label(c, "nestflux.schema-job")).toBe(j.id);
+            expect(c.dependencies).toContain(j.urn);
+            for (const other of apis().filter((o) => o !== c)) expect(c.dependencies).not.toContain(other.urn);
         }
     });
 
@@ -36,38 +41,62 @@ describe("prod stack under mocks (the real index.ts)", () => {
         expect(conf).toContain("proxy_pass https://api_backend;");
         expect(conf).toContain("proxy_ssl_verify on;");
         expect(conf).toContain(`proxy_ssl_name ${API_SERVICE_HOST};`);
-        expect(upload(proxy(), "/etc/nginx/tls/upstream-ca.pem").content).toBe(r.outputs.caCertificatePem);
+        expect(conf).toContain("proxy_ssl_trusted_certificate /etc/nestflux/upstream-ca.pem;");
+        expect(file(proxy(), "/etc/nestflux/upstream-ca.pem").content).toBe(r.outputs.caCertificatePem);
         const csr = r.one("tls:index/certRequest:CertRequest", "pki-api-csr");
         expect(csr.inputs.dnsNames).toEqual(apiCertificateNames(3));
         for (const c of apis()) {
-            expect(env(c)).toMatchObject({ HTTPS: "true", HTTPS_KEY_FILE: "/run/nestflux/https.key" });
-            expect(upload(c, "/run/nestflux/https.key").secret).toBe(true);
+            expect(env(c)).toMatchObject({ HTTPS: "true", HTTPS_CERT_FILE: "/run/nestflux/https.crt", HTTPS_KEY_FILE: "/run/nestflux/https.key" });
+            expect(file(c, "/run/nestflux/https.key")).toMatchObject({ secret: true, mode: "0400", owner: "1000:1000" });
+            expect(file(c, "/run/nestflux/https.key").content).toContain("key-nestflux-pki-api-key");
         }
     });
 
-    test("API → DB requires a client certificate whose CN is the DB user", () => {
-        expect(upload(db(), "/etc/nestflux/pg_hba.conf").content).toContain("hostssl    all       all   172.28.2.0/24  scram-sha-256 clientcert=verify-full");
+    test("API → DB requires a client certificate whose CN is the role that logs in with it", () => {
+        expect(file(db(), "/etc/nestflux/pg_hba.conf").content).toContain("hostssl    all       all   172.28.2.0/24  scram-sha-256 clientcert=verify-full");
         expect(r.one("tls:index/certRequest:CertRequest", "pki-db-client-csr").inputs.subject.commonName).toBe("nestflux");
-        expect(r.one("tls:index/locallySignedCert:LocallySignedCert", "pki-db-client-cert").inputs.allowedUses).toContain("client_auth");
-        for (const c of apis()) {
-            expect(env(c).DATABASE_CLIENT_KEY_FILE).toBe("/run/nestflux/db-client.key");
-            expect(upload(c, "/run/nestflux/db-client.key").secret).toBe(true);
-            expect(new URL(upload(c, "/run/nestflux/database_url").content).hostname).toBe(DB_HOST);
+        expect(r.one("tls:index/certRequest:CertRequest", "pki-db-owner-client-csr").inputs.subject.commonName).toBe("nestflux_owner");
+        for (const leaf of ["db-client", "db-owner-client"]) {
+            expect(r.one("tls:index/locallySignedCert:LocallySignedCert", `pki-${leaf}-cert`).inputs.allowedUses).toEqual(["digital_signature", "client_auth"]);
         }
+        const login = (c: Registered, leaf: string, role: string) => {
+            expect(env(c)).toMatchObject({ DATABASE_CLIENT_CERT_FILE: "/run/nestflux/db-client.crt", DATABASE_CLIENT_KEY_FILE: "/run/nestflux/db-client.key" });
+            const key = file(c, "/run/nestflux/db-client.key");
+            expect(key).toMatchObject({ secret: true, mode: "0400", owner: "1000:1000" });
+            expect(key.content).toContain(`key-nestflux-pki-${leaf}-key`);
+            expect(file(c, "/run/nestflux/db-client.crt").content).toContain(`cert-nestflux-pki-${leaf}-cert`);
+            const url = new URL(file(c, "/run/nestflux/database_url").content);
+            expect([url.hostname, url.username, url.searchParams.get("sslmode")]).toEqual([DB_HOST, role, "verify-full"]);
+        };
+        for (const c of apis()) login(c, "db-client", "nestflux");
+        login(job(), "db-owner-client", "nestflux_owner");
+    });
+
+    test("the schema job gets the owner's files and no JWT secret; replicas get no admin password", () => {
+        expect(mountedFileNames(r, job(), "/run/nestflux")).toEqual(["admin_password", "database_url", "db-ca.crt", "db-client.crt", "db-client.key"]);
+        for (const c of apis()) {
+            expect(mountedFileNames(r, c, "/run/nestflux")).toEqual(["database_url", "db-ca.crt", "db-client.crt", "db-client.key", "https.crt", "https.key", "jwt_secret"]);
+        }
+        expect(env(job()).ADMIN_EMAIL).toBe("admin@nestflux.example.com");
     });
 
     test("the provided certificate is served with its chain, key secret, OCSP stapling on", () => {
-        const chain = upload(proxy(), "/etc/nginx/tls/fullchain.pem").content;
+        const chain = file(proxy(), "/etc/nestflux/fullchain.pem").content;
         expect(chain.startsWith(certs["nestflux:tlsCertificate"].trim())).toBe(true);
         expect(chain).toContain(certs["nestflux:tlsChain"].trim());
-        const key = upload(proxy(), "/etc/nginx/tls/privkey.pem");
-        expect(key).toMatchObject({ secret: true, content: certs["nestflux:tlsPrivateKey"] });
+        const key = file(proxy(), "/etc/nestflux/privkey.pem");
+        expect(key).toMatchObject({ secret: true, content: certs["nestflux:tlsPrivateKey"], mode: "0400", owner: "101:101" });
+        expect(file(proxy(), "/etc/nestflux/chain.pem").content).toBe(certs["nestflux:tlsChain"]);
         expect(nginxConf()).toContain("ssl_stapling on;");
+        expect(nginxConf()).toContain("ssl_trusted_certificate /etc/nestflux/chain.pem;");
         expect(r.byType("tls:index/certRequest:CertRequest").map((c) => c.name)).not.toContain("nestflux-pki-edge-csr");
     });
 
-    test("public bind, standard ports, HSTS preload, API trusts only the app subnet", () => {
-        expect(proxy().inputs.ports.map((p: any) => `${p.ip}:${p.external}`)).toEqual(["0.0.0.0:80", "0.0.0.0:443"]);
+    test("public bind, standard ports onto nginx's unprivileged ones, HSTS preload, API trusts only the app subnet", () => {
+        expect(proxy().inputs.ports.map((p: any) => `${p.ip}:${p.external}->${p.internal}`)).toEqual([
+            `0.0.0.0:80->${PROXY_CONTAINER_PORTS.http}`,
+            `0.0.0.0:443->${PROXY_CONTAINER_PORTS.https}`,
+        ]);
         expect(nginxConf()).toContain('"max-age=63072000; includeSubDomains; preload"');
         expect(nginxConf()).toContain("return 301 https://$host$request_uri;");
         for (const c of apis()) expect(env(c).TRUST_PROXY).toBe("172.28.1.0/24");
@@ -75,7 +104,7 @@ describe("prod stack under mocks (the real index.ts)", () => {
 
     test("the provided certificate's expiry is exported; no private key in plain outputs", () => {
         const expiry = r.outputs.certificateExpiry as Record<string, string>;
-        expect(Object.keys(expiry).sort()).toEqual(["api", "ca", "db", "db-client", "edge"]);
+        expect(Object.keys(expiry).sort()).toEqual(["api", "ca", "db", "db-client", "db-owner-client", "edge"]);
         expect(new Date(expiry.edge).getTime()).toBeGreaterThan(Date.now());
         const plain = JSON.stringify(Object.entries(r.outputs).filter(([k]) => !k.endsWith("Password")));
         expect(plain).not.toContain("PRIVATE KEY");

@@ -1,0 +1,20 @@
+import * as fs from "fs";
+import * as path from "path";
+import { Deployment } from "./harness";
+import { describeStack } from "./stack-checks";
+
+jest.setTimeout(1200000);
+
+describeStack("dev stack on a real Docker engine", () => {
+    const deployment = new Deployment("dev");
+    return {
+        deployment,
+        // A dev client trusts the stack's own CA, exported as caCertificatePem.
+        edge: () => {
+            const caPath = path.join(deployment.dir, "ca.pem");
+            fs.writeFileSync(caPath, deployment.outputs.caCertificatePem);
+            return { domain: deployment.config["nestflux:domain"], httpPort: Number(deployment.config["nestflux:httpPort"]), httpsPort: Number(deployment.config["nestflux:httpsPort"]), caPath };
+        },
+        lifecycle: { api: "nestflux:corsOrigins", apiValue: "https://localhost:8443,https://app.localhost", db: "nestflux:dbTlsMinVersion", dbValue: "TLSv1.3", edgeRotates: "true" },
+    };
+});

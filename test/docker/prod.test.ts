@@ -1,0 +1,23 @@
+import * as fs from "fs";
+import * as path from "path";
+import { prodCertificateConfig } from "../support/stacks";
+import { Deployment } from "./harness";
+import { describeStack } from "./stack-checks";
+
+jest.setTimeout(1200000);
+
+describeStack("prod stack on a real Docker engine", () => {
+    // What a prod operator sets: a public certificate, its chain and (as a secret) its key. The
+    // only other change: the ports are bound to 127.0.0.1, as a test must not listen publicly.
+    const certificate = prodCertificateConfig();
+    const deployment = new Deployment("prod", { ...certificate, "nestflux:bindAddress": "127.0.0.1" });
+    return {
+        deployment,
+        edge: () => {
+            const caPath = path.join(deployment.dir, "public-root.pem");
+            fs.writeFileSync(caPath, certificate["nestflux:tlsChain"]);
+            return { domain: deployment.config["nestflux:domain"], httpPort: Number(deployment.config["nestflux:httpPort"]), httpsPort: Number(deployment.config["nestflux:httpsPort"]), caPath };
+        },
+        lifecycle: { api: "nestflux:corsOrigins", apiValue: "https://nestflux.example.com,https://admin.nestflux.example.com", db: "nestflux:dbTlsMinVersion", dbValue: "TLSv1.3", edgeRotates: "false" },
+    };
+});
