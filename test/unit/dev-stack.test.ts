@@ -231,6 +231,8 @@ describe("dev stack under mocks (the real index.ts)", () => {
         expect(() => file(c, env(c).POSTGRES_PASSWORD_FILE)).not.toThrow();
         expect(c.inputs.readOnly).toBe(true);
         expect(Object.keys(c.inputs.tmpfs).sort()).toEqual(["/tmp", "/var/run/postgresql"]);
+        // The socket directory belongs to the server's uid, or it cannot create its socket there.
+        expect(c.inputs.tmpfs["/var/run/postgresql"].split(",")).toEqual(expect.arrayContaining(["uid=999", "gid=999", "mode=0700", "noexec", "nosuid"]));
         expect(c.inputs.capabilities).toEqual({ drops: ["ALL"] });
         expect(c.inputs.wait).toBe(true);
         expect(c.inputs.volumes).toEqual([
@@ -387,7 +389,9 @@ describe("dev stack under mocks (the real index.ts)", () => {
         const lines = conf.split("\n").map((l) => l.trim());
         expect(lines.filter((l) => /^user\s/.test(l))).toEqual([]);
         expect(lines).toContain("pid /tmp/nginx.pid;");
-        expect(Object.keys(proxy().inputs.tmpfs)).toContain("/tmp");
+        expect(Object.keys(proxy().inputs.tmpfs).sort()).toEqual(["/tmp", "/var/cache/nginx"]);
+        expect(proxy().inputs.tmpfs["/var/cache/nginx"].split(",")).toEqual(expect.arrayContaining(["uid=101", "gid=101", "mode=0700", "noexec"]));
+        expect(lines).toContain("proxy_temp_path /var/cache/nginx/proxy;");
         expect(lines).toContain(`listen ${PROXY_CONTAINER_PORTS.http};`);
         expect(lines).toContain(`listen ${PROXY_CONTAINER_PORTS.https} ssl;`);
         expect(lines.filter((l) => l.startsWith("listen "))).toHaveLength(2);
