@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { hardened } from "./hardening";
+import { BOUNDED_RESTART, hardened, ONE_SHOT, succeededId } from "./hardening";
 import { toLabels } from "./labels";
 import { API_PORT, apiReplicaHost } from "./names";
 import { ServiceFile, ServiceFiles } from "./service-files";
@@ -156,22 +156,13 @@ export class Api extends pulumi.ComponentResource {
                 networksAdvanced: [{ name: args.dataNetworkName }],
                 readOnly: true,
                 init: true,
-                // Runs to completion inside the create; a stopped job is its normal state.
-                attach: true,
-                mustRun: false,
+                ...ONE_SHOT,
                 ...hardened({ memoryMb: args.memoryMb ?? 256, cpus: args.cpus ?? "1.0" }),
-                restart: "no",
-                maxRetryCount: undefined,
                 labels: [...toLabels(args.labels), { label: "nestflux.files-revision", value: files.revision }],
             },
             { parent: this, deleteBeforeReplace: true },
         );
-        return pulumi.all([job.id, job.exitCode]).apply(([id, code]) => {
-            if (code !== undefined && code !== null && code !== 0) {
-                throw new Error(`Api ${name}: the schema job exited with ${code}; see \`docker logs\` of its container`);
-            }
-            return id;
-        });
+        return succeededId(job, `Api ${name}: the schema job`);
     }
 
     private replicas(name: string, args: ApiArgs, image: docker.RemoteImage, runAs: string, replicas: number, migration: pulumi.Output<string>): docker.Container[] {
@@ -229,6 +220,7 @@ export class Api extends pulumi.ComponentResource {
                         init: true,
                         tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m,mode=1777" },
                         ...hardened({ memoryMb: args.memoryMb ?? 256, cpus: args.cpus ?? "1.0" }),
+                        ...BOUNDED_RESTART,
                         labels: [
                             ...toLabels(args.labels),
                             { label: "nestflux.files-revision", value: seeded.revision },

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { hardened } from "./hardening";
+import { BOUNDED_RESTART, hardened } from "./hardening";
 import { toLabels } from "./labels";
 import { DB_HOST, DB_PORT } from "./names";
 import { PG_FILES, renderPgHba, renderPostgresConf, renderRolesScript, TlsVersion } from "./render/postgres";
@@ -163,6 +163,7 @@ export class Postgres extends pulumi.ComponentResource {
                 wait: true,
                 waitTimeout: 180,
                 ...hardened({ memoryMb: args.memoryMb ?? 512, cpus: args.cpus ?? "1.0" }),
+                ...BOUNDED_RESTART,
                 labels: [
                     ...labels,
                     { label: "nestflux.files-revision", value: pulumi.interpolate`${config.revision},${initdb.revision}` },

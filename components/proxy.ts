@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { hardened } from "./hardening";
+import { BOUNDED_RESTART, hardened } from "./hardening";
 import { toLabels } from "./labels";
 import { NginxConfInput, renderNginxConf, TlsProfile } from "./render/nginx";
 import { renderPlaceholderPage } from "./render/page";
@@ -185,6 +185,7 @@ export class Proxy extends pulumi.ComponentResource {
                     "/tmp": "rw,noexec,nosuid,size=16m,mode=1777",
                 },
                 ...hardened({ memoryMb: args.memoryMb ?? 128, cpus: args.cpus ?? "1.0" }),
+                ...BOUNDED_RESTART,
                 labels: [
                     ...labels,
                     { label: "nestflux.config-sha256", value: this.configHash },

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { hardened, ONE_SHOT, succeededId } from "./hardening";
 import { toLabels } from "./labels";
 import { renderSeedScript } from "./render/files";
 
@@ -65,26 +66,15 @@ export class ServiceFiles extends pulumi.ComponentResource {
                     })),
                 ],
                 volumes: [{ volumeName: volume.name, containerPath: MOUNT }],
-                // Runs to completion inside the create; a stopped seeder is its normal state.
-                attach: true,
-                mustRun: false,
-                restart: "no",
-                memory: 32,
-                securityOpts: ["no-new-privileges:true"],
-                capabilities: { drops: ["ALL"], adds: ["CHOWN"] },
+                ...ONE_SHOT,
+                ...hardened({ memoryMb: 32, cpus: "0.5" }, ["CHOWN"]),
                 labels: [...labels, { label: "nestflux.role", value: "seed" }],
             },
             { parent: this, deleteBeforeReplace: true },
         );
 
         this.volumeName = volume.name;
-        this.revision = pulumi.all([seeder.id, seeder.exitCode]).apply(([id, code]) => {
-            // Unknown during preview and under mocks; a real run knows the exit code.
-            if (code !== undefined && code !== null && code !== 0) {
-                throw new Error(`ServiceFiles ${name}: the seeding container exited with ${code}; see \`docker logs\` of ${name}-seed`);
-            }
-            return id;
-        });
+        this.revision = succeededId(seeder, `ServiceFiles ${name}: the seeding container`);
         this.registerOutputs({ volumeName: this.volumeName, revision: this.revision });
     }
 }

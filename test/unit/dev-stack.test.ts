@@ -344,6 +344,8 @@ describe("dev stack under mocks (the real index.ts)", () => {
             expect([c.name, c.inputs.attach, c.inputs.mustRun, c.inputs.restart]).toEqual([c.name, true, false, "no"]);
             expect([c.name, c.inputs.securityOpts]).toEqual([c.name, ["no-new-privileges:true"]]);
             expect(c.inputs.memory).toBeGreaterThan(0);
+            expect(Number(c.inputs.cpus)).toBeGreaterThan(0);
+            expect(c.inputs.maxRetryCount).toBeUndefined();
         }
         expect(job().inputs.capabilities).toEqual({ drops: ["ALL"] });
         for (const s of seeders(r)) {
