@@ -1,10 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
-import { PROXY_CONTAINER_PORTS } from "../../components/proxy";
-import { DB_HOST } from "../../components/names";
 import { securityHeaders } from "../../components/render/nginx";
-import { docker, dockerOk, inspect, sleep } from "./driver/engine";
-import { Deployment, exec, host, log, runOn, stackContainers } from "./harness";
+import { sleep } from "./driver/engine";
+import { Deployment, host, runOn } from "./harness";
 
 /**
  * The checks the tier runs after a deploy, the same for either driver: from the host only through
@@ -20,13 +18,11 @@ export interface Edge {
     caPath: string;
 }
 
-export function edgeOf(d: Deployment, caPath: string): Edge {
-    return {
-        domain: d.config["nestflux:domain"],
-        httpPort: Number(d.config["nestflux:httpPort"]),
-        httpsPort: Number(d.config["nestflux:httpsPort"]),
-        caPath,
-    };
+/** The stack's public edge, for a client that trusts `caPem` (written next to the state). */
+export function edgeOf(d: Deployment, caPem: string): Edge {
+    const caPath = path.join(d.dir, "edge-trust.pem");
+    fs.writeFileSync(caPath, caPem);
+    return { domain: d.setting("domain"), httpPort: Number(d.setting("httpPort")), httpsPort: Number(d.setting("httpsPort")), caPath };
 }
 
 /** curl through the published port, the domain pinned to 127.0.0.1. */
@@ -105,9 +101,9 @@ export function api(e: Edge, s: ApiSession, method: string, urlPath: string, bod
 
 /** psql in a throwaway container on the data network, logging in exactly as the API does: its URL, CA and client certificate from the API's own files volume. */
 export function psqlAsApi(d: Deployment, sql: string, urlOverride?: (url: string) => string) {
-    const dbImage = d.config["nestflux:dbImage"] ?? "postgres:17.12-trixie";
+    const dbImage = d.setting("dbImage");
     const files = `${d.prefix}-api-files`;
-    const clientCert = d.config["nestflux:dbClientCerts"] === "true";
+    const clientCert = d.setting("dbClientCerts") === "true";
     const tlsParams = `sslrootcert=/run/nestflux/db-ca.crt${clientCert ? "&sslcert=/run/nestflux/db-client.crt&sslkey=/run/nestflux/db-client.key" : ""}`;
     const url = urlOverride ? urlOverride("$(cat /run/nestflux/database_url)") : "$(cat /run/nestflux/database_url)";
     return runOn(`${d.prefix}-data`, dbImage, ["-c", `psql "${url}&${tlsParams}" -X -At -v ON_ERROR_STOP=1 -c "${sql.replace(/"/g, '\\"')}"`], {
@@ -134,5 +130,3 @@ export function hardeningProblems(c: any): string[] {
     if (h.Privileged) problems.push(`${name}: privileged`);
     return problems;
 }
-
-export { DB_HOST, PROXY_CONTAINER_PORTS, docker, dockerOk, exec, fs, inspect, log, path, stackContainers };

@@ -1,5 +1,4 @@
-import * as fs from "fs";
-import * as path from "path";
+import { edgeOf } from "./checks";
 import { Deployment } from "./harness";
 import { describeStack } from "./stack-checks";
 
@@ -10,11 +9,7 @@ describeStack("dev stack on a real Docker engine", () => {
     return {
         deployment,
         // A dev client trusts the stack's own CA, exported as caCertificatePem.
-        edge: () => {
-            const caPath = path.join(deployment.dir, "ca.pem");
-            fs.writeFileSync(caPath, deployment.outputs.caCertificatePem);
-            return { domain: deployment.config["nestflux:domain"], httpPort: Number(deployment.config["nestflux:httpPort"]), httpsPort: Number(deployment.config["nestflux:httpsPort"]), caPath };
-        },
-        lifecycle: { api: "nestflux:corsOrigins", apiValue: "https://localhost:8443,https://app.localhost", db: "nestflux:dbTlsMinVersion", dbValue: "TLSv1.3", edgeRotates: "true" },
+        edge: () => edgeOf(deployment, deployment.outputs.caCertificatePem),
+        lifecycle: { api: "nestflux:corsOrigins", apiValue: "https://localhost:8443,https://app.localhost", db: "nestflux:dbTlsMinVersion", dbValue: "TLSv1.3", edgeRotates: true },
     };
 });

@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { SECRET_KEYS } from "../../components/config";
+import { ConfigKey, DEFAULTS, SECRET_KEYS } from "../../components/config";
 import { stackConfig } from "../support/mock-engine";
 import { AutomationDriver } from "./driver/automation";
 import { docker, dockerOk, inspect } from "./driver/engine";
@@ -60,6 +60,11 @@ export class Deployment {
         return Object.keys(this.config).filter((k) => (SECRET_KEYS as readonly string[]).includes(k.split(":")[1]));
     }
 
+    /** A setting as the program sees it: the stack's value, else the default. */
+    setting(key: ConfigKey): string {
+        return this.config[`nestflux:${key}`] ?? DEFAULTS[key];
+    }
+
     get prefix(): string {
         return `nestflux-${this.stack}`;
     }
@@ -68,7 +73,7 @@ export class Deployment {
     async up(change: Record<string, string> = {}): Promise<{ replaced: string[]; created: string[] }> {
         Object.assign(this.config, change);
         // Pinned images the program names: present, pulled or stand-in, before the provider needs them.
-        for (const key of ["dbImage", "proxyImage"]) await ensure(this.config[`nestflux:${key}`] ?? (await defaults())[key]);
+        for (const key of ["dbImage", "proxyImage"] as const) await ensure(this.setting(key));
         log(`${this.stack}: pulumi up with the ${this.driver} driver`);
         if (this.driver === "automation") {
             this.automation ??= new AutomationDriver(REPO, this.stack, path.join(this.dir, "state"), log);
@@ -115,10 +120,6 @@ export class Deployment {
     private replayOptions() {
         return { stack: this.stack, project: "nestflux", statePath: path.join(this.dir, "replay-state.json"), ensureImage: ensure, log: (l: string) => log(`  ${l}`) };
     }
-}
-
-async function defaults(): Promise<Record<string, string>> {
-    return (await import("../../components/config")).DEFAULTS as unknown as Record<string, string>;
 }
 
 /** A secret to search for: a PEM's base64 lines (any one of them leaking is a leak), or the value. */

@@ -1,6 +1,5 @@
-import * as fs from "fs";
-import * as path from "path";
 import { prodCertificateConfig } from "../support/stacks";
+import { edgeOf } from "./checks";
 import { Deployment } from "./harness";
 import { describeStack } from "./stack-checks";
 
@@ -13,11 +12,8 @@ describeStack("prod stack on a real Docker engine", () => {
     const deployment = new Deployment("prod", { ...certificate, "nestflux:bindAddress": "127.0.0.1" });
     return {
         deployment,
-        edge: () => {
-            const caPath = path.join(deployment.dir, "public-root.pem");
-            fs.writeFileSync(caPath, certificate["nestflux:tlsChain"]);
-            return { domain: deployment.config["nestflux:domain"], httpPort: Number(deployment.config["nestflux:httpPort"]), httpsPort: Number(deployment.config["nestflux:httpsPort"]), caPath };
-        },
-        lifecycle: { api: "nestflux:corsOrigins", apiValue: "https://nestflux.example.com,https://admin.nestflux.example.com", db: "nestflux:dbTlsMinVersion", dbValue: "TLSv1.3", edgeRotates: "false" },
+        // A client trusts the public root that issued the certificate.
+        edge: () => edgeOf(deployment, certificate["nestflux:tlsChain"]),
+        lifecycle: { api: "nestflux:corsOrigins", apiValue: "https://nestflux.example.com,https://admin.nestflux.example.com", db: "nestflux:dbTlsMinVersion", dbValue: "TLSv1.3", edgeRotates: false },
     };
 });

@@ -1,17 +1,11 @@
 import { docker, dockerOk, engineRequest, inspect, sleep } from "./engine";
+import { Inputs, only } from "./strict";
 
 /**
  * The docker provider's create and delete, replayed on the real engine field by field (see
  * test/docker/README.md for the table). An input it does not implement fails the run: the replay
  * is never more lenient than the provider.
  */
-
-type Inputs = Record<string, any>;
-
-function only(type: string, inputs: Inputs, allowed: string[]): void {
-    const extra = Object.keys(inputs).filter((k) => !allowed.includes(k) && inputs[k] !== undefined);
-    if (extra.length > 0) throw new Error(`replay of ${type}: inputs ${extra.join(", ")} are not implemented`);
-}
 
 function nested(type: string, field: string, value: Inputs, allowed: string[]): void {
     only(`${type}.${field}`, value, allowed);
@@ -67,20 +61,8 @@ function tarOf(name: string, content: Buffer, mode: number): Buffer {
 
 async function putArchive(id: string, tar: Buffer): Promise<void> {
     // The engine's archive endpoint, which the provider's CopyToContainer calls with path "/".
-    const http = await import("http");
-    const socketPath = process.env.DOCKER_HOST?.replace(/^unix:\/\//, "") || "/var/run/docker.sock";
-    await new Promise<void>((resolve, reject) => {
-        const req = http.request(
-            { socketPath, method: "PUT", path: `/v1.41/containers/${id}/archive?path=%2F`, headers: { "content-type": "application/x-tar", "content-length": tar.length } },
-            (res) => {
-                let text = "";
-                res.on("data", (c) => (text += c));
-                res.on("end", () => ((res.statusCode ?? 500) < 300 ? resolve() : reject(new Error(`Unable to upload volume content: ${text.trim()}`))));
-            },
-        );
-        req.on("error", reject);
-        req.end(tar);
-    });
+    const r = await engineRequest("PUT", `/containers/${id}/archive?path=%2F`, { raw: tar, contentType: "application/x-tar" });
+    if (r.status >= 300) throw new Error(`Unable to upload volume content: ${typeof r.json === "object" ? r.json?.message : r.json}`);
 }
 
 const CONTAINER_FIELDS = [

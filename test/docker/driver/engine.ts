@@ -16,11 +16,14 @@ function socketPath(): string {
     throw new Error(`the replay driver talks to a local engine only; DOCKER_HOST=${host} is not supported (the Automation API driver is)`);
 }
 
+/** A request to the Engine API: `body` is sent as JSON, or as it is when given as `{ raw, contentType }`. */
 export function engineRequest(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
     return new Promise((resolve, reject) => {
-        const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+        const raw = body !== null && typeof body === "object" && Buffer.isBuffer((body as { raw?: unknown }).raw) ? (body as { raw: Buffer; contentType: string }) : undefined;
+        const data = raw ? raw.raw : body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+        const contentType = raw ? raw.contentType : "application/json";
         const req = http.request(
-            { socketPath: socketPath(), path: `/${API_VERSION}${path}`, method, headers: data ? { "content-type": "application/json", "content-length": data.length } : {} },
+            { socketPath: socketPath(), path: `/${API_VERSION}${path}`, method, headers: data ? { "content-type": contentType, "content-length": data.length } : {} },
             (res) => {
                 const chunks: Buffer[] = [];
                 res.on("data", (c) => chunks.push(c));

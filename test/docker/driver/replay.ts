@@ -1,6 +1,8 @@
+import { randomInt } from "crypto";
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import * as dockerProvider from "./docker-provider";
+import { Inputs, only } from "./strict";
 import * as tls from "./tls";
 
 /**
@@ -14,7 +16,6 @@ import * as tls from "./tls";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
-type Inputs = Record<string, any>;
 
 interface Entry {
     type: string;
@@ -106,15 +107,12 @@ async function remove(e: Entry): Promise<void> {
 }
 
 function randomPassword(inputs: Inputs): Inputs {
-    const allowed = ["length", "special", "upper", "lower", "numeric", "keepers"];
-    const extra = Object.keys(inputs).filter((k) => !allowed.includes(k));
-    if (extra.length) throw new Error(`replay of random:RandomPassword: inputs ${extra.join(", ")} are not implemented`);
+    only("random:RandomPassword", inputs, ["length", "special", "upper", "lower", "numeric", "keepers"]);
     let alphabet = "";
     if (inputs.upper !== false) alphabet += "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
     if (inputs.lower !== false) alphabet += "abcdefghijklmnopqrstuvwxyz";
     if (inputs.numeric !== false) alphabet += "0123456789";
     if (inputs.special !== false) alphabet += "!@#$%&*()-_=+[]{}<>:?";
-    const { randomInt } = require("crypto") as typeof import("crypto");
     const result = Array.from({ length: inputs.length }, () => alphabet[randomInt(alphabet.length)]).join("");
     return { ...inputs, result };
 }

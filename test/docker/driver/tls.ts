@@ -1,5 +1,6 @@
 import * as x509 from "@peculiar/x509";
 import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomBytes, webcrypto } from "crypto";
+import { Inputs, only } from "./strict";
 
 /**
  * Real keys and certificates for the tls provider's resources, from their declared inputs, so the
@@ -8,7 +9,6 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, rand
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
-type Inputs = Record<string, any>;
 
 const USES: Record<string, { usage?: number; eku?: string }> = {
     digital_signature: { usage: x509.KeyUsageFlags.digitalSignature },
@@ -68,14 +68,28 @@ function usageExtensions(uses: string[]): x509.Extension[] {
     return out;
 }
 
-function only(type: string, inputs: Inputs, allowed: string[]): void {
-    const extra = Object.keys(inputs).filter((k) => !allowed.includes(k));
-    if (extra.length > 0) throw new Error(`replay of ${type}: inputs ${extra.join(", ")} are not implemented`);
-}
-
 function validity(hours: number): { notBefore: Date; notAfter: Date } {
     const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000);
     return { notBefore, notAfter: new Date(notBefore.getTime() + hours * 3600e3) };
+}
+
+/** Sign a certificate valid for `hours` from now, and the tls provider's outputs for it. */
+async function issue(
+    inputs: Inputs,
+    req: { subject: x509.Name | string; issuer: x509.Name | string; publicKey: webcrypto.CryptoKey; signingKey: webcrypto.CryptoKey; alg: ReturnType<typeof signingAlgorithm>; extensions: x509.Extension[] },
+): Promise<Inputs> {
+    const v = validity(inputs.validityPeriodHours);
+    const cert = await x509.X509CertificateGenerator.create({
+        serialNumber: serial(),
+        subject: req.subject,
+        issuer: req.issuer,
+        ...v,
+        signingAlgorithm: req.alg,
+        publicKey: req.publicKey,
+        signingKey: req.signingKey,
+        extensions: req.extensions,
+    });
+    return { ...inputs, certPem: cert.toString("pem") + "\n", validityStartTime: v.notBefore.toISOString(), validityEndTime: v.notAfter.toISOString(), readyForRenewal: false };
 }
 
 function serial(): string {
@@ -114,21 +128,11 @@ export async function selfSignedCert(inputs: Inputs): Promise<Inputs> {
     only("tls:SelfSignedCert", inputs, ["privateKeyPem", "isCaCertificate", "maxPathLength", "setSubjectKeyId", "validityPeriodHours", "earlyRenewalHours", "allowedUses", "subject", "dnsNames", "ipAddresses"]);
     const { key, alg } = await cryptoKey(inputs.privateKeyPem);
     const publicKey = await webcrypto.subtle.importKey("spki", createPublicKey(inputs.privateKeyPem).export({ format: "der", type: "spki" }) as any, alg, true, ["verify"]);
-    const v = validity(inputs.validityPeriodHours);
     const extensions: x509.Extension[] = [...usageExtensions(inputs.allowedUses ?? []), ...sanExtension(inputs.dnsNames, inputs.ipAddresses)];
     if (inputs.isCaCertificate) extensions.push(new x509.BasicConstraintsExtension(true, inputs.maxPathLength, true));
     if (inputs.setSubjectKeyId) extensions.push(await x509.SubjectKeyIdentifierExtension.create(publicKey));
-    const cert = await x509.X509CertificateGenerator.create({
-        serialNumber: serial(),
-        subject: subjectName(inputs.subject),
-        issuer: subjectName(inputs.subject),
-        ...v,
-        signingAlgorithm: alg,
-        publicKey,
-        signingKey: key,
-        extensions,
-    });
-    return { ...inputs, certPem: cert.toString("pem") + "\n", validityStartTime: v.notBefore.toISOString(), validityEndTime: v.notAfter.toISOString(), readyForRenewal: false };
+    const name = subjectName(inputs.subject);
+    return issue(inputs, { subject: name, issuer: name, publicKey, signingKey: key, alg, extensions });
 }
 
 export async function certRequest(inputs: Inputs): Promise<Inputs> {
@@ -151,7 +155,6 @@ export async function locallySignedCert(inputs: Inputs): Promise<Inputs> {
     const ca = new x509.X509Certificate(inputs.caCertPem);
     const { key, alg } = await cryptoKey(inputs.caPrivateKeyPem);
     const publicKey = await csr.publicKey.export();
-    const v = validity(inputs.validityPeriodHours);
     const extensions: x509.Extension[] = [
         new x509.BasicConstraintsExtension(false, undefined, true),
         ...usageExtensions(inputs.allowedUses ?? []),
@@ -159,15 +162,5 @@ export async function locallySignedCert(inputs: Inputs): Promise<Inputs> {
         await x509.AuthorityKeyIdentifierExtension.create(ca),
     ];
     if (inputs.setSubjectKeyId) extensions.push(await x509.SubjectKeyIdentifierExtension.create(publicKey));
-    const cert = await x509.X509CertificateGenerator.create({
-        serialNumber: serial(),
-        subject: csr.subjectName,
-        issuer: ca.subjectName,
-        ...v,
-        signingAlgorithm: alg,
-        publicKey,
-        signingKey: key,
-        extensions,
-    });
-    return { ...inputs, certPem: cert.toString("pem") + "\n", validityStartTime: v.notBefore.toISOString(), validityEndTime: v.notAfter.toISOString(), readyForRenewal: false };
+    return issue(inputs, { subject: csr.subjectName, issuer: ca.subjectName, publicKey, signingKey: key, alg, extensions });
 }
