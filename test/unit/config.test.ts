@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigError, DEFAULTS, RawConfig, parseSettings, rotationWindow } from "../../components/config";
+import { ConfigError, DEFAULTS, SECRET_KEYS, RawConfig, parseSettings, rotationWindow } from "../../components/config";
 import { issueLeaf, makeCa } from "../support/certs";
 
 function expectConfigError(raw: RawConfig, key: string, allowed: RegExp, stack = "dev"): void {
@@ -76,6 +76,18 @@ describe("parseSettings defaults", () => {
             if (def && current) declared[current] = def[1].startsWith('"') ? JSON.parse(def[1]) : def[1];
         }
         expect(declared).toEqual(Object.fromEntries(Object.entries(DEFAULTS).map(([k, v]) => [k, String(v)])));
+    });
+
+    test("Pulumi.yaml marks exactly the secret keys `secret: true`, so the CLI refuses them in plain text", () => {
+        const yaml = fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8");
+        const secret: string[] = [];
+        let current = "";
+        for (const line of yaml.split("\n")) {
+            const key = /^  (\w+):$/.exec(line);
+            if (key) current = key[1];
+            if (/^    secret: true$/.test(line)) secret.push(current);
+        }
+        expect(secret.sort()).toEqual([...SECRET_KEYS].sort());
     });
 });
 
