@@ -1,5 +1,6 @@
 import * as net from "net";
 import { DB_HOST } from "../../components/names";
+import { runTestssl, unexpectedFindings } from "../support/testssl";
 import { ApiSession, Edge, api, curl, expectedHeaders, hardeningProblems, headerLines, login, psqlAsApi, statusOf, waitHttp } from "./checks";
 import { docker, dockerOk, inspect, sleep } from "./driver/engine";
 import { Deployment, exec, host, imageReport, log, runOn, stackContainers } from "./harness";
@@ -99,6 +100,16 @@ export function describeStack(name: string, make: () => { deployment: Deployment
             expect(tls("-tls1_2").stdout).toMatch(/Verify return code: 0/);
             expect(tls("-tls1_3").stdout).toMatch(/TLSv1\.3/);
             expect(curl(edge, "/", ["--http2", "-w", "%{http_version}"]).stdout.trim().split("\n").pop()).toBe("2");
+        });
+
+        test("testssl against the published port with the stack's trust: nothing MEDIUM or worse beyond the allowlist", () => {
+            const findings = runTestssl({ ip: "127.0.0.1", port: edge.httpsPort, servername: edge.domain, caPath: edge.caPath }, d.dir);
+            expect(findings.length).toBeGreaterThan(50);
+            expect(findings.find((f) => f.id === "scanProblem")).toBeUndefined();
+            expect(unexpectedFindings(findings)).toEqual([]);
+            const proto = (id: string) => findings.find((f) => f.id === id)?.finding ?? "";
+            for (const old of ["SSLv2", "SSLv3", "TLS1", "TLS1_1"]) expect([old, proto(old)]).toEqual([old, expect.stringMatching(/^not offered/)]);
+            expect(findings.filter((f) => f.id.startsWith("cert_chain_of_trust")).every((f) => /passed/i.test(f.finding))).toBe(true);
         });
 
         test("an authenticated round trip through the proxy (login, create, list)", () => {

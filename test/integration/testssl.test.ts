@@ -1,20 +1,12 @@
 import * as fs from "fs";
-import * as path from "path";
+import { Finding, TESTSSL_ALLOWLIST as allowlist, runTestssl, unexpectedFindings } from "../support/testssl";
 import { NginxInstance, startNginx } from "./harness/nginx";
-import { run, tempDir } from "./harness/process";
+import { tempDir } from "./harness/process";
 import { describeIntegration } from "./harness/requirements";
 import { makeCa, KeyPair } from "../support/certs";
 import { edgeCert } from "./harness/stack";
 
 jest.setTimeout(600000);
-
-interface Finding {
-    id: string;
-    severity: string;
-    finding: string;
-}
-
-const allowlist: { id: string; reason: string }[] = JSON.parse(fs.readFileSync(path.join(__dirname, "testssl-allowlist.json"), "utf8")).findings;
 
 describeIntegration("testssl.sh against the rendered proxy", () => {
     let dir: string;
@@ -28,14 +20,7 @@ describeIntegration("testssl.sh against the rendered proxy", () => {
         const edge = edgeCert(dir, ca);
         // testssl only speaks to the TLS front; the upstream is never reached.
         nginx = await startNginx({ upstreams: ["127.0.0.1:9"], certificatePath: edge.certPath, keyPath: edge.keyPath });
-        const json = path.join(dir, "testssl.json");
-        const r = run(
-            "testssl",
-            ["--add-ca", ca.certPath, "--jsonfile", json, "--quiet", "--color", "0", "--warnings", "off", "--fast", "--ip", "127.0.0.1", `localhost:${nginx.httpsPort}`],
-            { timeoutMs: 480000 },
-        );
-        if (!fs.existsSync(json)) throw new Error(`testssl wrote no findings (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
-        findings = JSON.parse(fs.readFileSync(json, "utf8"));
+        findings = runTestssl({ ip: "127.0.0.1", port: nginx.httpsPort, servername: "localhost", caPath: ca.certPath }, dir);
     });
     afterAll(async () => {
         await nginx?.stop();
@@ -48,8 +33,7 @@ describeIntegration("testssl.sh against the rendered proxy", () => {
     });
 
     test("no MEDIUM, HIGH or CRITICAL finding outside the written allowlist", () => {
-        const bad = findings.filter((f) => ["MEDIUM", "HIGH", "CRITICAL"].includes(f.severity) && !allowlist.some((a) => a.id === f.id));
-        expect(bad.map((f) => `${f.severity} ${f.id}: ${f.finding}`)).toEqual([]);
+        expect(unexpectedFindings(findings)).toEqual([]);
     });
 
     test("every allowlist entry has a reason and still matches a finding", () => {
