@@ -1,10 +1,12 @@
 export * from "./api";
 export * from "./config";
+export * from "./hardening";
 export * from "./names";
 export * from "./networks";
 export * from "./pki";
 export * from "./postgres";
 export * from "./proxy";
+export * from "./service-files";
 export * from "./source-hash";
 export * from "./stack";
 export * as render from "./render";

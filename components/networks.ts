@@ -18,7 +18,8 @@ function ipv4Subnet(network: docker.Network): pulumi.Output<string | undefined> 
 
 /**
  * Three bridge networks: `edge` (proxy ↔ outside), `app` (proxy ↔ API) and `data` (API ↔ DB).
- * Both inner networks are internal: no route out, and nothing on them can be published.
+ * Both inner networks are internal: no route out, nothing on them can be published, and the
+ * Docker host itself is out of reach (no host address on their bridges).
  */
 export class Networks extends pulumi.ComponentResource {
     public readonly edgeName: pulumi.Output<string>;
@@ -40,6 +41,11 @@ export class Networks extends pulumi.ComponentResource {
                     name: pulumi.interpolate`${args.namePrefix}-${role}`,
                     driver: "bridge",
                     internal,
+                    // An internal bridge still holds a host address, and through it a container
+                    // reaches every service the Docker host listens on (seen on the Docker tier).
+                    // Without an address on the bridge, the host is unreachable from it; containers
+                    // on the network still reach each other.
+                    options: internal ? { "com.docker.network.bridge.inhibit_ipv4": "true" } : undefined,
                     ipamConfigs: subnet ? [{ subnet }] : undefined,
                     labels: [
                         { label: "nestflux.stack", value: args.stack },

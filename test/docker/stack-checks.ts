@@ -146,7 +146,7 @@ export function describeStack(name: string, make: () => { deployment: Deployment
             expect(exec(proxy, ["curl", "-sS", "--max-time", "3", `telnet://${dbIp}:5432`]).code).not.toBe(0);
         });
 
-        test("app and data networks are internal: the API reaches no address beyond them (a host listener as the target)", async () => {
+        test("app and data networks are internal: neither the API nor the DB reaches the Docker host (a host listener as the target)", async () => {
             for (const n of ["app", "data"]) expect([n, inspect("network", `${d.prefix}-${n}`).Internal]).toEqual([n, true]);
             // Only traffic to this machine: a listener on the host, dialled through the edge
             // network's gateway. A container on edge reaches it (the control); the API must not.
@@ -161,6 +161,11 @@ export function describeStack(name: string, make: () => { deployment: Deployment
                 const image = inspect("container", `${d.prefix}-api-0`).Image;
                 expect(runOn(`${d.prefix}-edge`, image, ["-e", dial], { entrypoint: "node" }).code).toBe(0);
                 expect(exec(`${d.prefix}-api-0`, ["node", "-e", dial]).code).not.toBe(0);
+                // bash's /dev/tcp in the DB container: it connects to the server's own port (the
+                // control), not to the host.
+                const dbDial = (host: string, p: number) => exec(`${d.prefix}-db`, ["bash", "-c", `timeout 4 bash -c 'exec 3<>/dev/tcp/${host}/${p}'`]).code;
+                expect(dbDial("127.0.0.1", 5432)).toBe(0);
+                expect(dbDial(gateway, port)).not.toBe(0);
             } finally {
                 server.close();
             }

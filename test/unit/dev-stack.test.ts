@@ -97,6 +97,9 @@ describe("dev stack under mocks (the real index.ts)", () => {
     test("only the edge network routes out", () => {
         const internal = Object.fromEntries(r.byType(NETWORK).map((n) => [n.inputs.name, n.inputs.internal]));
         expect(internal).toEqual({ "nestflux-dev-edge": false, "nestflux-dev-app": true, "nestflux-dev-data": true });
+        // No host address on the internal bridges, so the Docker host's own services are out of reach.
+        const inhibit = Object.fromEntries(r.byType(NETWORK).map((n) => [n.inputs.name, n.inputs.options?.["com.docker.network.bridge.inhibit_ipv4"]]));
+        expect(inhibit).toEqual({ "nestflux-dev-edge": undefined, "nestflux-dev-app": "true", "nestflux-dev-data": "true" });
     });
 
     test("the API is on app and data, reachable by its replica name, with no ports; the schema job on data only", () => {

@@ -173,13 +173,14 @@ export async function deleteContainer(id: string, inputs: Inputs): Promise<void>
 }
 
 export async function createNetwork(inputs: Inputs): Promise<{ id: string; outputs: Inputs }> {
-    only("docker:Network", inputs, ["name", "driver", "internal", "ipamConfigs", "labels"]);
+    only("docker:Network", inputs, ["name", "driver", "internal", "options", "ipamConfigs", "labels"]);
     for (const c of inputs.ipamConfigs ?? []) nested("docker:Network", "ipamConfigs", c, ["subnet"]);
     const created = await ok("POST", "/networks/create", {
         Name: inputs.name,
         CheckDuplicate: true,
         Driver: inputs.driver ?? "bridge",
         Internal: inputs.internal ?? false,
+        Options: inputs.options,
         IPAM: inputs.ipamConfigs ? { Config: inputs.ipamConfigs.map((c: Inputs) => ({ Subnet: c.subnet })) } : undefined,
         Labels: labelMap(inputs.labels),
     });
