@@ -85,7 +85,9 @@ export class Postgres extends pulumi.ComponentResource {
         });
         const hba = pulumi
             .output(args.clientCidr)
-            .apply((clientCidr) => renderPgHba({ clientCidr, clientCertificates: args.clientCertificates ?? false }));
+            .apply((clientCidr) =>
+                renderPgHba({ clientCidr, clientCertificates: args.clientCertificates ?? false, users: [args.appRole, args.ownerRole] }),
+            );
         const config = new ServiceFiles(
             `${name}-config`,
             {

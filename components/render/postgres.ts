@@ -5,6 +5,9 @@
 
 export type TlsVersion = "TLSv1.2" | "TLSv1.3";
 
+/** A role or database name the renderers interpolate: a plain lower-case SQL identifier. */
+const SQL_IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
+
 export interface PostgresConfInput {
     port: number;
     /** listen_addresses value: '*' in the container, 127.0.0.1 in tests. */
@@ -50,9 +53,19 @@ export interface PgHbaInput {
     clientCidr?: string;
     /** Require a client certificate whose CN is the database user. */
     clientCertificates: boolean;
+    /**
+     * Roles that may log in over the network; omit for all. The stack lists its two login roles,
+     * so the bootstrap superuser is reachable over the local socket only.
+     */
+    users?: string[];
 }
 
 export function renderPgHba(input: PgHbaInput): string {
+    for (const u of input.users ?? []) {
+        if (!SQL_IDENT.test(u)) throw new Error(`renderPgHba: users must be lower-case SQL identifiers, got ${JSON.stringify(u)}`);
+    }
+    if (input.users?.length === 0) throw new Error("renderPgHba: users, when given, must name at least one role");
+    const users = input.users ? input.users.join(",") : "all";
     const address = input.clientCidr ?? "samenet";
     const method = input.clientCertificates ? "scram-sha-256 clientcert=verify-full" : "scram-sha-256";
     return [
@@ -62,7 +75,7 @@ export function renderPgHba(input: PgHbaInput): string {
         // Plaintext TCP is refused first, whatever the address.
         "hostnossl  all       all   0.0.0.0/0  reject",
         "hostnossl  all       all   ::/0       reject",
-        `hostssl    all       all   ${address}  ${method}`,
+        `hostssl    all       ${users}  ${address}  ${method}`,
         "",
     ].join("\n");
 }
@@ -88,8 +101,6 @@ export interface RolesInput {
     /** Directory holding the owner's and the application's password files. */
     passwordDir: string;
 }
-
-const SQL_IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * An init script for /docker-entrypoint-initdb.d (run once, on an empty data directory, by the

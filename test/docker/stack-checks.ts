@@ -139,6 +139,17 @@ export function describeStack(name: string, make: () => { deployment: Deployment
             expect(ddl.stderr).toMatch(/permission denied/);
         });
 
+        test("the bootstrap superuser cannot log in over the network, even with its password", () => {
+            const r = runOn(
+                `${d.prefix}-data`,
+                d.setting("dbImage"),
+                ["-c", `PGPASSWORD="$(cat /etc/nestflux/superuser_password)" psql "host=${DB_HOST} dbname=${d.setting("dbName")} user=postgres sslmode=verify-full sslrootcert=/etc/nestflux/ca.crt" -X -At -c "SELECT 1"`],
+                { mounts: [`${d.prefix}-db-config:/etc/nestflux:ro`], user: "999:999", entrypoint: "/bin/sh" },
+            );
+            expect(r.code).not.toBe(0);
+            expect(r.stderr).toMatch(/no pg_hba\.conf entry for host .*user "postgres"/);
+        });
+
         test("the proxy can neither resolve nor reach the database", () => {
             const proxy = `${d.prefix}-proxy`;
             expect(exec(proxy, ["getent", "hosts", DB_HOST]).code).not.toBe(0);

@@ -55,6 +55,12 @@ describe("renderPgHba", () => {
         const r = rules(renderPgHba({ clientCidr: "10.0.0.0/8", clientCertificates: true }));
         expect(r[r.length - 1]).toEqual(["hostssl", "all", "all", "10.0.0.0/8", "scram-sha-256", "clientcert=verify-full"]);
     });
+    test("with users, only those roles may log in over the network", () => {
+        const r = rules(renderPgHba({ clientCidr: "10.0.0.0/8", clientCertificates: false, users: ["app", "app_owner"] }));
+        expect(r[r.length - 1]).toEqual(["hostssl", "all", "app,app_owner", "10.0.0.0/8", "scram-sha-256"]);
+        expect(() => renderPgHba({ clientCertificates: false, users: ["x,postgres"] })).toThrow(/SQL identifiers/);
+        expect(() => renderPgHba({ clientCertificates: false, users: [] })).toThrow(/at least one role/);
+    });
     test("without a known CIDR the rule is limited to the server's own subnets", () => {
         const r = rules(renderPgHba({ clientCertificates: false }));
         expect(r[r.length - 1][3]).toBe("samenet");

@@ -143,7 +143,7 @@ describe("dev stack under mocks (the real index.ts)", () => {
         }
         const hba = file(db(), "/etc/nestflux/pg_hba.conf").content;
         // The data network's subnet as Docker assigned it (the mock hands out 172.30.12.0/24).
-        expect(hba).toContain("hostssl    all       all   172.30.12.0/24  scram-sha-256\n");
+        expect(hba).toContain("hostssl    all       nestflux,nestflux_owner  172.30.12.0/24  scram-sha-256\n");
         expect(hba).not.toMatch(/^host\s/m);
     });
 

@@ -53,7 +53,7 @@ describe("prod stack under mocks (the real index.ts)", () => {
     });
 
     test("API → DB requires a client certificate whose CN is the role that logs in with it", () => {
-        expect(file(db(), "/etc/nestflux/pg_hba.conf").content).toContain("hostssl    all       all   172.28.2.0/24  scram-sha-256 clientcert=verify-full");
+        expect(file(db(), "/etc/nestflux/pg_hba.conf").content).toContain("hostssl    all       nestflux,nestflux_owner  172.28.2.0/24  scram-sha-256 clientcert=verify-full");
         expect(r.one("tls:index/certRequest:CertRequest", "pki-db-client-csr").inputs.subject.commonName).toBe("nestflux");
         expect(r.one("tls:index/certRequest:CertRequest", "pki-db-owner-client-csr").inputs.subject.commonName).toBe("nestflux_owner");
         for (const leaf of ["db-client", "db-owner-client"]) {
