@@ -68,6 +68,17 @@ unpack_rootfs() {
     WORK_DIRS+=("$ROOT")
     tar -C "$ROOT" --numeric-owner --xattrs -xf "$1"
 }
+# in_root CMD…: run a command inside the unpacked rootfs with a clean environment.
+in_root() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+
+# start_build <hash-only> <ref> <hash>: the step every recipe begins with. With --recipe-hash,
+# print the hash and stop; stop too when the image is current; otherwise go on (as root).
+start_build() {
+    if "$1"; then echo "$3"; exit 0; fi
+    require_root
+    if image_is_current "$2" "$3"; then log "$2 is current (recipe $3)"; exit 0; fi
+}
+
 WORK_DIRS=()
 cleanup_work_dirs() { local d; for d in "${WORK_DIRS[@]}"; do rm -rf "$d"; done; }
 trap cleanup_work_dirs EXIT

@@ -14,13 +14,10 @@ SUITE=forky
 PACKAGES=nginx,curl,ca-certificates
 
 HASH=$(recipe_hash "$HERE")
-if $HASH_ONLY; then echo "$HASH"; exit 0; fi
-require_root
-if image_is_current "$REF" "$HASH"; then log "$REF is current (recipe $HASH)"; exit 0; fi
+start_build "$HASH_ONLY" "$REF" "$HASH"
 
 TARBALL=$(rootfs_tarball "$SUITE" "$PACKAGES")
 unpack_rootfs "$TARBALL"
-in_root() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 
 # The official image runs workers as nginx 101:101 (projects run it with --user 101:101).
 in_root groupadd --system --gid 101 nginx

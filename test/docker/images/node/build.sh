@@ -28,9 +28,7 @@ CA_BUNDLE=${NESTFLUX_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 
 # The host CA bundle is baked in, so a changed bundle must also rebuild the image.
 HASH=$( { recipe_hash "$HERE"; echo "$NODE_VERSION $NPM_VERSION"; sha256sum <"$CA_BUNDLE"; } | sha256sum | cut -d' ' -f1)
-if $HASH_ONLY; then echo "$HASH"; exit 0; fi
-require_root
-if image_is_current "$REF" "$HASH"; then log "$REF is current (recipe $HASH)"; exit 0; fi
+start_build "$HASH_ONLY" "$REF" "$HASH"
 
 # npm tarballs, cached next to the rootfs tarballs. The host's npm may itself sit behind the
 # intercepting proxy, hence NODE_EXTRA_CA_CERTS.
@@ -48,7 +46,6 @@ NPM_TGZ=$(npm_tarball "npm@$NPM_VERSION" "npm-$NPM_VERSION.tgz")
 
 TARBALL=$(rootfs_tarball "$SUITE" "$PACKAGES")
 unpack_rootfs "$TARBALL"
-in_root() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 
 # Same layout as the official image (which unpacks nodejs.org's tarball into /usr/local).
 tar -xzf "$NODE_TGZ" -C "$ROOT/usr/local" --strip-components=1 --no-same-owner \

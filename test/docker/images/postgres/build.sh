@@ -19,13 +19,10 @@ case "${REF##*:}" in
 esac
 
 HASH=$(recipe_hash "$HERE")
-if $HASH_ONLY; then echo "$HASH"; exit 0; fi
-require_root
-if image_is_current "$REF" "$HASH"; then log "$REF is current (recipe $HASH)"; exit 0; fi
+start_build "$HASH_ONLY" "$REF" "$HASH"
 
 TARBALL=$(rootfs_tarball "$SUITE" "$PACKAGES")
 unpack_rootfs "$TARBALL"
-in_root() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 
 # Debian's postinst made a "main" cluster; the image must start without one (PGDATA is
 # initialised by the entrypoint), and packages added later must not create one either.
