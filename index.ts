@@ -1,29 +1,29 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, DEFAULTS, ConfigKey, RawConfig, hashTree, parseSettings, rotationWindow } from "./components";
-import { NestFluxStack } from "./components/stack";
+import { CONFIG_NAMESPACE, hashBuildContext, parseSettings, RawConfig, rotationWindow, SETTING_KEYS } from "./components";
+import { NestFlux } from "./components/nestflux";
 
-// Raw reads: validation needs the values now, before any resource exists. Secret keys are
-// wrapped in pulumi.secret by the components that use them.
+// Validation needs every value now, before any resource exists, and Config#getSecret only gives
+// an Output. So the secret keys' text goes into parseSettings alone, which checks it and hands it
+// on only as a Pulumi secret (StackSettings has no plain field for them).
+const config = new pulumi.Config(CONFIG_NAMESPACE);
 const raw: RawConfig = {};
-for (const key of Object.keys(DEFAULTS) as ConfigKey[]) {
-    raw[key] = pulumi.runtime.getConfig(`${CONFIG_NAMESPACE}:${key}`);
-}
+for (const key of SETTING_KEYS) raw[key] = config.get(key);
 const settings = parseSettings(raw, pulumi.getStack());
 
 const apiDir = path.join(__dirname, "api");
-const stack = new NestFluxStack("nestflux", {
+const nestflux = new NestFlux("nestflux", {
     settings,
-    rotationKey: `${settings.pki.rotation}#${rotationWindow(Date.now(), settings.pki.certValidityHours, settings.pki.earlyRenewalHours)}`,
+    rotationKey: `${settings.certRotation}#${rotationWindow(Date.now(), settings.certValidityHours, settings.certEarlyRenewalHours)}`,
     apiBuildContext: apiDir,
-    apiBuildTrigger: settings.api.image === "" && fs.existsSync(apiDir) ? hashTree(apiDir) : undefined,
+    apiBuildTrigger: settings.apiImage === "" && fs.existsSync(apiDir) ? hashBuildContext(apiDir) : undefined,
 });
 
-export const url = stack.url;
-export const caCertificatePem = stack.caCertificatePem;
-export const certificateExpiry = stack.certificateExpiry;
-export const networks = stack.networkNames;
-export const containers = stack.containerNames;
-export const dbPassword = stack.dbPassword;
-export const adminPassword = stack.adminPassword;
+export const url = nestflux.url;
+export const caCertificatePem = nestflux.caCertificatePem;
+export const certificateExpiry = nestflux.certificateExpiry;
+export const networks = nestflux.networkNames;
+export const containers = nestflux.containerNames;
+export const dbPassword = nestflux.dbPassword;
+export const adminPassword = nestflux.adminPassword;

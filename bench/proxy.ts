@@ -35,7 +35,7 @@ export interface TlsResults {
 }
 
 /** Rate limits high enough that the benchmark measures proxying, not limit_req rejecting. */
-const BENCH_RATE_LIMIT = { perSecond: 100000, burst: 100000, authPerMinute: 6000 };
+const BENCH_RATE_LIMIT = { rateLimitRps: 100000, rateLimitBurst: 100000, authRateLimitRpm: 6000, authRateLimitBurst: 1000 };
 
 /**
  * DELIBERATELY NAIVE variant of the rendered config, for comparison only: the same renderer's
@@ -93,7 +93,7 @@ export async function startProxies(backend: Backend): Promise<ProxyBench> {
         upstreams: [`127.0.0.1:${api.port}`],
         certificatePath: backend.edge.certPath,
         keyPath: backend.edge.keyPath,
-        rateLimit: BENCH_RATE_LIMIT,
+        ...BENCH_RATE_LIMIT,
     };
     const started: NginxInstance[] = [];
     try {

@@ -4,6 +4,8 @@ import { BOUNDED_RESTART, hardened, ONE_SHOT, succeededId } from "./hardening";
 import { toLabels } from "./labels";
 import { API_PORT, apiReplicaHost } from "./names";
 import { ServiceFile, ServiceFiles } from "./service-files";
+import { API_KEYS, ApiComponentSettings, componentSettings, memoryMb } from "./settings";
+import { API_SETTINGS, ApiSettingKey, apiSettingsEnv, ApiSettingValues } from "../api/src/config/contract";
 
 export interface ApiTlsFiles {
     certificatePem: pulumi.Input<string>;
@@ -18,17 +20,19 @@ export interface ApiDatabaseLogin {
     clientTls?: ApiTlsFiles;
 }
 
-export interface ApiArgs {
+/**
+ * `apiImage` (empty, the default, builds `buildContext`), `apiReplicas`, `apiMemory`, `apiCpus`,
+ * `corsOrigins`, `jwtTtl`, the rate limits and `clientMaxBodySize` are the stack settings of the
+ * same names, with their defaults (components/settings.ts); the API receives the last five as the
+ * environment variables of its contract (api/src/config/contract.ts).
+ */
+export interface ApiArgs extends Partial<ApiComponentSettings> {
     /** Prefix of container names, e.g. "nestflux-dev". */
     namePrefix: pulumi.Input<string>;
-    /** Image reference to pull, used when `buildContext` is not set. */
-    image?: pulumi.Input<string>;
-    /** Directory with a Dockerfile to build the image from (the reference API in ./api). */
+    /** Directory with a Dockerfile to build the image from (the reference API in ./api), used when `apiImage` is empty. */
     buildContext?: string;
     /** Changes to this value rebuild the image (e.g. a hash of the build context). */
     buildTrigger?: pulumi.Input<string>;
-    /** Number of containers. Default: 1. */
-    replicas?: number;
     /** The network shared with the proxy. */
     appNetworkName: pulumi.Input<string>;
     /** The network shared with the database. */
@@ -47,12 +51,6 @@ export interface ApiArgs {
     https?: ApiTlsFiles;
     /** Value of the API's TRUST_PROXY: whose X-Forwarded-For to believe. Default: "loopback". */
     trustProxy?: pulumi.Input<string | undefined>;
-    /** Allowed CORS origins. Default: none. */
-    corsOrigins?: pulumi.Input<string[]>;
-    /** Memory limit in MB per replica. Default: 256. */
-    memoryMb?: number;
-    /** CPU limit per replica. Default: "1.0". */
-    cpus?: string;
     /** Numeric uid:gid the image runs as; files are owned by it. Default: "1000:1000" (node). */
     runAs?: string;
     /** Container health check. Default: the reference image's `node dist/healthcheck.js`. */
@@ -64,20 +62,45 @@ export interface ApiArgs {
 
 const FILES_DIR = "/run/nestflux";
 
-function databaseFiles(login: ApiDatabaseLogin, caPem: pulumi.Input<string>): { files: ServiceFile[]; envs: string[] } {
+/** The variables of the API contract that carry stack settings, in the contract's spelling. */
+export function apiSettingsEnvironment(s: ApiComponentSettings): string[] {
+    const keys = Object.keys(API_SETTINGS) as ApiSettingKey[];
+    return apiSettingsEnv(Object.fromEntries(keys.map((k) => [k, s[k]])) as ApiSettingValues);
+}
+
+/** Environment of a replica, apart from TRUST_PROXY (known only once the app network exists). */
+export function replicaEnvironment(s: ApiComponentSettings, opts: { https: boolean; clientTls: boolean }): string[] {
+    return [
+        "NODE_ENV=production",
+        `PORT=${API_PORT}`,
+        "HOST=0.0.0.0",
+        ...databaseEnvironment(opts.clientTls),
+        `JWT_SECRET_FILE=${FILES_DIR}/jwt_secret`,
+        ...apiSettingsEnvironment(s),
+        // The schema job owns the schema; the replicas' role could not migrate it anyway.
+        "MIGRATE_ON_START=false",
+        ...(opts.https ? ["HTTPS=true", `HTTPS_CERT_FILE=${FILES_DIR}/https.crt`, `HTTPS_KEY_FILE=${FILES_DIR}/https.key`] : ["HTTPS=false"]),
+    ];
+}
+
+function databaseEnvironment(clientTls: boolean): string[] {
+    const envs = [`DATABASE_URL_FILE=${FILES_DIR}/database_url`, `DATABASE_CA_FILE=${FILES_DIR}/db-ca.crt`];
+    if (clientTls) envs.push(`DATABASE_CLIENT_CERT_FILE=${FILES_DIR}/db-client.crt`, `DATABASE_CLIENT_KEY_FILE=${FILES_DIR}/db-client.key`);
+    return envs;
+}
+
+function databaseFiles(login: ApiDatabaseLogin, caPem: pulumi.Input<string>): ServiceFile[] {
     const files: ServiceFile[] = [
         { name: "database_url", content: login.url, secret: true },
         { name: "db-ca.crt", content: caPem },
     ];
-    const envs = [`DATABASE_URL_FILE=${FILES_DIR}/database_url`, `DATABASE_CA_FILE=${FILES_DIR}/db-ca.crt`];
     if (login.clientTls) {
         files.push(
             { name: "db-client.crt", content: login.clientTls.certificatePem },
             { name: "db-client.key", content: login.clientTls.privateKeyPem, secret: true },
         );
-        envs.push(`DATABASE_CLIENT_CERT_FILE=${FILES_DIR}/db-client.crt`, `DATABASE_CLIENT_KEY_FILE=${FILES_DIR}/db-client.key`);
     }
-    return { files, envs };
+    return files;
 }
 
 /**
@@ -95,17 +118,15 @@ export class Api extends pulumi.ComponentResource {
 
     constructor(name: string, args: ApiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("nestflux:app:Api", name, {}, opts);
-        const replicas = args.replicas ?? 1;
-        if (!Number.isInteger(replicas) || replicas < 1) {
-            throw new Error(`Api ${name}: replicas must be a whole number ≥ 1, got ${replicas}`);
+        const s = componentSettings(`Api ${name}`, API_KEYS, args);
+        if (s.apiImage === "" && !args.buildContext) {
+            throw new Error(`Api ${name}: set apiImage or buildContext`);
         }
-        if (!args.image && !args.buildContext) {
-            throw new Error(`Api ${name}: set image or buildContext`);
-        }
+        const replicas = s.apiReplicas;
         const runAs = args.runAs ?? "1000:1000";
-        const image = this.image(name, args);
-        const migration = this.migrationJob(name, args, image, runAs);
-        const containers = this.replicas(name, args, image, runAs, replicas, migration);
+        const image = this.image(name, args, s.apiImage);
+        const migration = this.migrationJob(name, args, s, image, runAs);
+        const containers = this.replicas(name, args, s, image, runAs, migration);
 
         this.upstreams = pulumi.output(Array.from({ length: replicas }, (_, i) => `${apiReplicaHost(i)}:${API_PORT}`));
         this.containerNames = pulumi.all(containers.map((c) => c.name));
@@ -116,32 +137,32 @@ export class Api extends pulumi.ComponentResource {
 
     /** RemoteImage (not docker.Image) either way: it exposes the local image ID, so containers
      * follow a rebuild and nothing is replaced when nothing changed (pulumi-docker#325). */
-    private image(name: string, args: ApiArgs): docker.RemoteImage {
+    private image(name: string, args: ApiArgs, apiImage: string): docker.RemoteImage {
         return new docker.RemoteImage(
             `${name}-image`,
-            args.buildContext
+            apiImage === ""
                 ? {
                       name: pulumi.interpolate`${args.namePrefix}-api:local`,
-                      build: { context: args.buildContext, dockerfile: "Dockerfile" },
+                      build: { context: args.buildContext!, dockerfile: "Dockerfile" },
                       triggers: args.buildTrigger ? { source: args.buildTrigger } : undefined,
                       keepLocally: true,
                   }
-                : { name: args.image!, keepLocally: true },
+                : { name: apiImage, keepLocally: true },
             { parent: this },
         );
     }
 
     /** Migrations and the initial admin, as the schema owner, to completion before any replica. */
-    private migrationJob(name: string, args: ApiArgs, image: docker.RemoteImage, runAs: string): pulumi.Output<string> {
-        const db = databaseFiles(args.migrationDatabase, args.databaseCaPem);
-        const envs: pulumi.Input<string>[] = ["NODE_ENV=production", ...db.envs];
+    private migrationJob(name: string, args: ApiArgs, s: ApiComponentSettings, image: docker.RemoteImage, runAs: string): pulumi.Output<string> {
+        const files = databaseFiles(args.migrationDatabase, args.databaseCaPem);
+        const envs: pulumi.Input<string>[] = ["NODE_ENV=production", ...databaseEnvironment(args.migrationDatabase.clientTls !== undefined)];
         if (args.admin) {
-            db.files.push({ name: "admin_password", content: args.admin.password, secret: true });
+            files.push({ name: "admin_password", content: args.admin.password, secret: true });
             envs.push(pulumi.interpolate`ADMIN_EMAIL=${args.admin.email}`, `ADMIN_PASSWORD_FILE=${FILES_DIR}/admin_password`);
         }
-        const files = new ServiceFiles(
+        const seeded = new ServiceFiles(
             `${name}-migrate-files`,
-            { name: pulumi.interpolate`${args.namePrefix}-api-migrate-files`, image: image.imageId, owner: runAs, files: db.files, labels: args.labels },
+            { name: pulumi.interpolate`${args.namePrefix}-api-migrate-files`, image: image.imageId, owner: runAs, files, labels: args.labels },
             { parent: this },
         );
         const job = new docker.Container(
@@ -152,39 +173,28 @@ export class Api extends pulumi.ComponentResource {
                 user: runAs,
                 command: args.migrateCommand ?? ["node", "dist/migrate.js"],
                 envs,
-                volumes: [{ volumeName: files.volumeName, containerPath: FILES_DIR, readOnly: true }],
+                volumes: [{ volumeName: seeded.volumeName, containerPath: FILES_DIR, readOnly: true }],
                 networksAdvanced: [{ name: args.dataNetworkName }],
                 readOnly: true,
                 init: true,
                 ...ONE_SHOT,
-                ...hardened({ memoryMb: args.memoryMb ?? 256, cpus: args.cpus ?? "1.0" }),
-                labels: [...toLabels(args.labels), { label: "nestflux.files-revision", value: files.revision }],
+                ...hardened({ memoryMb: memoryMb(s.apiMemory)!, cpus: s.apiCpus }),
+                labels: [...toLabels(args.labels), { label: "nestflux.files-revision", value: seeded.revision }],
             },
             { parent: this, deleteBeforeReplace: true },
         );
         return succeededId(job, `Api ${name}: the schema job`);
     }
 
-    private replicas(name: string, args: ApiArgs, image: docker.RemoteImage, runAs: string, replicas: number, migration: pulumi.Output<string>): docker.Container[] {
-        const db = databaseFiles(args.database, args.databaseCaPem);
-        const files: ServiceFile[] = [...db.files, { name: "jwt_secret", content: args.jwtSecret, secret: true }];
-        const envs: pulumi.Input<string>[] = [
-            "NODE_ENV=production",
-            `PORT=${API_PORT}`,
-            "HOST=0.0.0.0",
-            ...db.envs,
-            `JWT_SECRET_FILE=${FILES_DIR}/jwt_secret`,
-            pulumi.interpolate`TRUST_PROXY=${args.trustProxy ?? "loopback"}`,
-            pulumi.output(args.corsOrigins ?? []).apply((o) => `CORS_ORIGINS=${o.join(",")}`),
-            // The schema job owns the schema; the replicas' role could not migrate it anyway.
-            "MIGRATE_ON_START=false",
-        ];
+    private replicas(name: string, args: ApiArgs, s: ApiComponentSettings, image: docker.RemoteImage, runAs: string, migration: pulumi.Output<string>): docker.Container[] {
+        const files: ServiceFile[] = [...databaseFiles(args.database, args.databaseCaPem), { name: "jwt_secret", content: args.jwtSecret, secret: true }];
         if (args.https) {
             files.push({ name: "https.crt", content: args.https.certificatePem }, { name: "https.key", content: args.https.privateKeyPem, secret: true });
-            envs.push("HTTPS=true", `HTTPS_CERT_FILE=${FILES_DIR}/https.crt`, `HTTPS_KEY_FILE=${FILES_DIR}/https.key`);
-        } else {
-            envs.push("HTTPS=false");
         }
+        const envs: pulumi.Input<string>[] = [
+            ...replicaEnvironment(s, { https: args.https !== undefined, clientTls: args.database.clientTls !== undefined }),
+            pulumi.interpolate`TRUST_PROXY=${args.trustProxy ?? "loopback"}`,
+        ];
         const seeded = new ServiceFiles(
             `${name}-files`,
             { name: pulumi.interpolate`${args.namePrefix}-api-files`, image: image.imageId, owner: runAs, files, labels: args.labels },
@@ -192,7 +202,7 @@ export class Api extends pulumi.ComponentResource {
         );
 
         const containers: docker.Container[] = [];
-        for (let i = 0; i < replicas; i++) {
+        for (let i = 0; i < s.apiReplicas; i++) {
             containers.push(
                 new docker.Container(
                     `${name}-${i}`,
@@ -219,7 +229,7 @@ export class Api extends pulumi.ComponentResource {
                         readOnly: true,
                         init: true,
                         tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m,mode=1777" },
-                        ...hardened({ memoryMb: args.memoryMb ?? 256, cpus: args.cpus ?? "1.0" }),
+                        ...hardened({ memoryMb: memoryMb(s.apiMemory)!, cpus: s.apiCpus }),
                         ...BOUNDED_RESTART,
                         labels: [
                             ...toLabels(args.labels),

@@ -1,15 +1,13 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { componentSettings, NETWORK_KEYS, NetworkComponentSettings } from "./settings";
 
-export interface NetworksArgs {
+/** `edgeSubnet`, `appSubnet`, `dataSubnet`: the stack settings (fixed CIDRs; empty, the default, lets Docker choose). */
+export interface NetworksArgs extends Partial<NetworkComponentSettings> {
     /** Prefix of every network name, e.g. "nestflux-dev". */
     namePrefix: pulumi.Input<string>;
     /** Stack name, written into a label on each network. */
     stack: pulumi.Input<string>;
-    /** Fixed subnets (CIDR); unset means Docker assigns one. */
-    edgeSubnet?: pulumi.Input<string>;
-    appSubnet?: pulumi.Input<string>;
-    dataSubnet?: pulumi.Input<string>;
 }
 
 function ipv4Subnet(network: docker.Network): pulumi.Output<string | undefined> {
@@ -34,7 +32,8 @@ export class Networks extends pulumi.ComponentResource {
 
     constructor(name: string, args: NetworksArgs, opts?: pulumi.ComponentResourceOptions) {
         super("nestflux:network:Networks", name, {}, opts);
-        const make = (role: "edge" | "app" | "data", internal: boolean, subnet?: pulumi.Input<string>) =>
+        const s = componentSettings(`Networks ${name}`, NETWORK_KEYS, args);
+        const make = (role: "edge" | "app" | "data", internal: boolean, subnet: string) =>
             new docker.Network(
                 `${name}-${role}`,
                 {
@@ -55,10 +54,10 @@ export class Networks extends pulumi.ComponentResource {
                 // Fixed names cannot exist twice, so a replacement must delete first.
                 { parent: this, deleteBeforeReplace: true },
             );
-        const edge = make("edge", false, args.edgeSubnet);
+        const edge = make("edge", false, s.edgeSubnet);
         // The API reaches nothing but the proxy and the database: the app network is internal too.
-        const app = make("app", true, args.appSubnet);
-        const data = make("data", true, args.dataSubnet);
+        const app = make("app", true, s.appSubnet);
+        const data = make("data", true, s.dataSubnet);
 
         this.edgeName = edge.name;
         this.appName = app.name;

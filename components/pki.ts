@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import type { KeyAlgorithm } from "./config";
+import { componentSettings, PKI_KEYS, PkiComponentSettings } from "./settings";
 
 /** A leaf certificate to issue from the private CA. */
 export interface LeafSpec {
@@ -13,17 +14,14 @@ export interface LeafSpec {
     usage: "server" | "client";
 }
 
-export interface PrivateCaArgs {
-    /** Key algorithm of the CA and of every leaf. Default: ECDSA-P256. */
-    keyAlgorithm?: KeyAlgorithm;
+/**
+ * `keyAlgorithm`, `caValidityHours`, `certValidityHours` and `certEarlyRenewalHours` are the
+ * stack settings of the same names (components/settings.ts has their meaning, rule and default:
+ * ECDSA-P256, 10 years, 90 days, 30 days).
+ */
+export interface PrivateCaArgs extends Partial<PkiComponentSettings> {
     /** Organization in every subject, e.g. "NestFlux dev". */
     organization: pulumi.Input<string>;
-    /** CA lifetime in hours. Default: 87600 (10 years). */
-    caValidityHours?: pulumi.Input<number>;
-    /** Leaf lifetime in hours. Default: 2160 (90 days). */
-    certValidityHours?: pulumi.Input<number>;
-    /** Hours before expiry at which a leaf counts as due. Default: 720 (30 days). */
-    earlyRenewalHours?: pulumi.Input<number>;
     /**
      * Any change re-issues every leaf (new key, new certificate). index.ts feeds it the
      * `certRotation` config value and the rotation window, because the tls provider does not act
@@ -65,9 +63,10 @@ export class PrivateCa extends pulumi.ComponentResource {
 
     constructor(name: string, args: PrivateCaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("nestflux:security:PrivateCa", name, {}, opts);
-        const algorithm = args.keyAlgorithm ?? "ECDSA-P256";
-        const certValidityHours = args.certValidityHours ?? 2160;
-        const earlyRenewalHours = args.earlyRenewalHours ?? 720;
+        const s = componentSettings(`PrivateCa ${name}`, PKI_KEYS, args);
+        const algorithm = s.keyAlgorithm as KeyAlgorithm;
+        const certValidityHours = s.certValidityHours;
+        const earlyRenewalHours = s.certEarlyRenewalHours;
 
         const caKey = new tls.PrivateKey(`${name}-ca-key`, keyArgs(algorithm), { parent: this });
         const ca = new tls.SelfSignedCert(
@@ -78,7 +77,7 @@ export class PrivateCa extends pulumi.ComponentResource {
                 // Leaves only: this CA cannot mint intermediates.
                 maxPathLength: 0,
                 setSubjectKeyId: true,
-                validityPeriodHours: args.caValidityHours ?? 87600,
+                validityPeriodHours: s.caValidityHours,
                 earlyRenewalHours,
                 allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
                 subject: { commonName: pulumi.interpolate`${args.organization} internal CA`, organization: args.organization },

@@ -6,34 +6,29 @@ import { toLabels } from "./labels";
 import { DB_HOST, DB_PORT } from "./names";
 import { PG_FILES, renderPgHba, renderPostgresConf, renderRolesScript, TlsVersion } from "./render/postgres";
 import { ServiceFiles } from "./service-files";
+import { componentSettings, DB_KEYS, DbComponentSettings, memoryMb } from "./settings";
 
-export interface PostgresArgs {
+/** The role that owns the schema and runs migrations, next to the application's data-only role `dbUser`. */
+export function dbOwnerRole(dbUser: string): string {
+    return `${dbUser}_owner`;
+}
+
+/**
+ * `dbImage`, `dbName`, `dbUser` (the API's data-only role; `<dbUser>_owner` owns the schema),
+ * `dbTlsMinVersion`, `dbClientCerts`, `dbMemory` and `dbCpus` are the stack settings of the same
+ * names, with their defaults (components/settings.ts).
+ */
+export interface PostgresArgs extends Partial<DbComponentSettings> {
     /** Prefix of container and volume names, e.g. "nestflux-dev". */
     namePrefix: pulumi.Input<string>;
-    /** Image pinned by tag or digest, e.g. "postgres:17.12-trixie". */
-    image: pulumi.Input<string>;
     /** The data network: the only network the container joins. */
     dataNetworkName: pulumi.Input<string>;
-    /** Database name. */
-    database: string;
-    /** Login role of the application: data access only. */
-    appRole: string;
-    /** Login role that owns the database and runs migrations. */
-    ownerRole: string;
     /** Server certificate (SANs must include DB_HOST), its key (secret) and the CA. */
     certificatePem: pulumi.Input<string>;
     privateKeyPem: pulumi.Input<string>;
     caCertificatePem: pulumi.Input<string>;
-    /** Lowest TLS version accepted. Default: TLSv1.2. */
-    tlsMinVersion?: TlsVersion;
-    /** Require client certificates (clientcert=verify-full). Default: false. */
-    clientCertificates?: boolean;
     /** Clients' network in CIDR form. Default: samenet (the data network the server is on). */
     clientCidr?: pulumi.Input<string | undefined>;
-    /** Memory limit in MB. Default: 512. */
-    memoryMb?: number;
-    /** CPU limit. Default: "1.0". */
-    cpus?: string;
     /** uid:gid of the `postgres` user in the image. Default: "999:999" (the official Debian-based image). */
     runAs?: string;
     /** Labels for the containers and volumes. */
@@ -57,6 +52,9 @@ export class Postgres extends pulumi.ComponentResource {
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("nestflux:security:Postgres", name, {}, opts);
+        const s = componentSettings(`Postgres ${name}`, DB_KEYS, args);
+        const appRole = s.dbUser;
+        const ownerRole = dbOwnerRole(s.dbUser);
         const runAs = args.runAs ?? "999:999";
         const labels = toLabels(args.labels);
         // Letters and digits only: ≈238 bits, and safe inside a connection URL without escaping.
@@ -66,7 +64,7 @@ export class Postgres extends pulumi.ComponentResource {
         const ownerPassword = newPassword("owner");
         const appPassword = newPassword("app");
 
-        const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
+        const image = new docker.RemoteImage(`${name}-image`, { name: s.dbImage, keepLocally: true }, { parent: this });
         const data = new docker.Volume(
             `${name}-data`,
             { name: pulumi.interpolate`${args.namePrefix}-pgdata`, labels },
@@ -81,12 +79,12 @@ export class Postgres extends pulumi.ComponentResource {
             keyPath: `${CONF_DIR}/${PG_FILES.key}`,
             caPath: `${CONF_DIR}/${PG_FILES.ca}`,
             hbaPath: `${CONF_DIR}/${PG_FILES.hba}`,
-            tlsMinVersion: args.tlsMinVersion ?? "TLSv1.2",
+            dbTlsMinVersion: s.dbTlsMinVersion as TlsVersion,
         });
         const hba = pulumi
             .output(args.clientCidr)
             .apply((clientCidr) =>
-                renderPgHba({ clientCidr, clientCertificates: args.clientCertificates ?? false, users: [args.appRole, args.ownerRole] }),
+                renderPgHba({ clientCidr, dbClientCerts: s.dbClientCerts, users: [appRole, ownerRole] }),
             );
         const config = new ServiceFiles(
             `${name}-config`,
@@ -118,7 +116,7 @@ export class Postgres extends pulumi.ComponentResource {
                 files: [
                     {
                         name: "10-roles.sh",
-                        content: renderRolesScript({ database: args.database, ownerRole: args.ownerRole, appRole: args.appRole, passwordDir: CONF_DIR }),
+                        content: renderRolesScript({ database: s.dbName, ownerRole, appRole, passwordDir: CONF_DIR }),
                         mode: "0555",
                     },
                 ],
@@ -128,7 +126,8 @@ export class Postgres extends pulumi.ComponentResource {
         );
 
         const container = new docker.Container(
-            `${name}-db`,
+            // Named like the component: the container is the database.
+            name,
             {
                 name: pulumi.interpolate`${args.namePrefix}-db`,
                 image: image.imageId,
@@ -136,7 +135,7 @@ export class Postgres extends pulumi.ComponentResource {
                 user: runAs,
                 command: ["postgres", "-c", `config_file=${CONF_DIR}/${PG_FILES.conf}`],
                 envs: [
-                    `POSTGRES_DB=${args.database}`,
+                    `POSTGRES_DB=${s.dbName}`,
                     // The bootstrap superuser: only the image's init scripts and an operator use it.
                     "POSTGRES_USER=postgres",
                     // A file, not the value: `docker inspect` shows every env var.
@@ -164,7 +163,7 @@ export class Postgres extends pulumi.ComponentResource {
                 },
                 wait: true,
                 waitTimeout: 180,
-                ...hardened({ memoryMb: args.memoryMb ?? 512, cpus: args.cpus ?? "1.0" }),
+                ...hardened({ memoryMb: memoryMb(s.dbMemory)!, cpus: s.dbCpus }),
                 ...BOUNDED_RESTART,
                 labels: [
                     ...labels,

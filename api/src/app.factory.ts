@@ -36,6 +36,10 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
   // Only X-Forwarded-For written by the configured proxy is believed; req.ip is then the
   // real client address (used by the throttler and the security log).
   app.set('trust proxy', config.trustProxy);
+  // Registered before init, these replace Nest's default parsers (100 kB): the limit is the
+  // stack's clientMaxBodySize, the same one the proxy enforces.
+  app.useBodyParser('json', { limit: config.bodyLimitBytes });
+  app.useBodyParser('urlencoded', { limit: config.bodyLimitBytes, extended: false });
   app.use(helmet(helmetOptions()));
   app.use((_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Cache-Control', 'no-store');

@@ -3,13 +3,30 @@
  * tier use the same text; only paths, ports and addresses differ between them.
  */
 
+import type { ProxyComponentSettings } from "../settings";
+
 export type TlsProfile = "intermediate" | "modern";
 
-export interface NginxConfInput {
-    /** nginx version the text is for: 1.25.1 moved HTTP/2 from `listen … http2` to `http2 on`. */
-    nginxVersion: string;
-    /** Public host name (server_name). */
-    serverName: string;
+/** The settings the rendered text depends on, under their config key names. */
+export type NginxSettings = Pick<
+        ProxyComponentSettings,
+        | "domain"
+        | "nginxVersion"
+        | "tlsProfile"
+        | "hstsMaxAge"
+        | "hstsIncludeSubDomains"
+        | "hstsPreload"
+        | "contentSecurityPolicy"
+        | "permissionsPolicy"
+        | "rateLimitRps"
+        | "rateLimitBurst"
+        | "authRateLimitRpm"
+        | "authRateLimitBurst"
+        | "proxyTimeoutSeconds"
+        | "clientMaxBodySize"
+    >;
+
+export interface NginxConfInput extends NginxSettings {
     /** Address to listen on inside the process' network namespace; empty means all. */
     listenAddress?: string;
     httpPort: number;
@@ -31,17 +48,10 @@ export interface NginxConfInput {
      * 1.27.3), so a replaced API container with a new address is found without a restart.
      */
     resolveUpstreams?: boolean;
-    tlsProfile: TlsProfile;
-    hsts: { maxAgeSeconds: number; includeSubDomains: boolean; preload: boolean };
-    contentSecurityPolicy: string;
-    permissionsPolicy: string;
     /** API replicas as host:port, in order. */
     upstreams: string[];
     /** Present when the API speaks HTTPS: nginx verifies it against this CA and name. */
     upstreamTls?: { caPath: string; serverName: string };
-    rateLimit: { perSecond: number; burst: number; authPerMinute: number };
-    timeoutSeconds: number;
-    clientMaxBodySize: string;
     /** Directory of the built SPA. */
     staticRoot: string;
     /** Directory served for ACME http-01 challenges on the HTTP port. */
@@ -99,16 +109,18 @@ export function usesHttp2Directive(nginxVersion: string): boolean {
     return versionAtLeast(nginxVersion, [1, 25, 1]);
 }
 
-export function hstsValue(h: NginxConfInput["hsts"]): string {
-    return [`max-age=${h.maxAgeSeconds}`, h.includeSubDomains ? "includeSubDomains" : "", h.preload ? "preload" : ""]
+export function hstsValue(h: Pick<NginxSettings, "hstsMaxAge" | "hstsIncludeSubDomains" | "hstsPreload">): string {
+    return [`max-age=${h.hstsMaxAge}`, h.hstsIncludeSubDomains ? "includeSubDomains" : "", h.hstsPreload ? "preload" : ""]
         .filter((s) => s !== "")
         .join("; ");
 }
 
 /** The security headers set on every response, in the order they are rendered. */
-export function securityHeaders(input: Pick<NginxConfInput, "hsts" | "contentSecurityPolicy" | "permissionsPolicy">): [string, string][] {
+export function securityHeaders(
+    input: Pick<NginxSettings, "hstsMaxAge" | "hstsIncludeSubDomains" | "hstsPreload" | "contentSecurityPolicy" | "permissionsPolicy">,
+): [string, string][] {
     return [
-        ["Strict-Transport-Security", hstsValue(input.hsts)],
+        ["Strict-Transport-Security", hstsValue(input)],
         ["Content-Security-Policy", input.contentSecurityPolicy],
         ["X-Content-Type-Options", "nosniff"],
         ["X-Frame-Options", "DENY"],
@@ -147,9 +159,9 @@ function apiLocation(path: string, zone: string, burst: number, input: NginxConf
         "    proxy_set_header X-Request-ID $request_id;",
         "    proxy_set_header Upgrade $http_upgrade;",
         "    proxy_set_header Connection $connection_upgrade;",
-        `    proxy_connect_timeout ${Math.min(input.timeoutSeconds, 75)}s;`,
-        `    proxy_send_timeout ${input.timeoutSeconds}s;`,
-        `    proxy_read_timeout ${input.timeoutSeconds}s;`,
+        `    proxy_connect_timeout ${Math.min(input.proxyTimeoutSeconds, 75)}s;`,
+        `    proxy_send_timeout ${input.proxyTimeoutSeconds}s;`,
+        `    proxy_read_timeout ${input.proxyTimeoutSeconds}s;`,
         ...PROXY_OWNED_HEADERS.map((h) => `    proxy_hide_header ${h};`),
     ];
     if (input.upstreamTls) {
@@ -205,7 +217,7 @@ export function renderNginxConf(input: NginxConfInput): string {
     const httpServer = [
         "server {",
         `    ${listen(input.listenAddress, input.httpPort, "")}`,
-        `    server_name ${input.serverName};`,
+        `    server_name ${input.domain};`,
         "    location = /healthz {",
         "        access_log off;",
         "        default_type text/plain;",
@@ -224,7 +236,7 @@ export function renderNginxConf(input: NginxConfInput): string {
         "server {",
         `    ${httpsListen}`,
         ...(http2Directive ? ["    http2 on;"] : []),
-        `    server_name ${input.serverName};`,
+        `    server_name ${input.domain};`,
         "",
         `    ssl_certificate ${input.certificatePath};`,
         `    ssl_certificate_key ${input.keyPath};`,
@@ -242,9 +254,9 @@ export function renderNginxConf(input: NginxConfInput): string {
         `    root ${input.staticRoot};`,
         "    index index.html;",
         "",
-        ...indent(apiLocation("/api/auth/", "auth", 5, input), 1),
+        ...indent(apiLocation("/api/auth/", "auth", input.authRateLimitBurst, input), 1),
         "",
-        ...indent(apiLocation("/api/", "api", input.rateLimit.burst, input), 1),
+        ...indent(apiLocation("/api/", "api", input.rateLimitBurst, input), 1),
         "",
         "    location /assets/ {",
         "        expires 1y;",
@@ -303,8 +315,8 @@ export function renderNginxConf(input: NginxConfInput): string {
         "    gzip_min_length 1024;",
         "    gzip_types text/css application/javascript application/json image/svg+xml text/plain;",
         "",
-        `    limit_req_zone $binary_remote_addr zone=api:10m rate=${input.rateLimit.perSecond}r/s;`,
-        `    limit_req_zone $binary_remote_addr zone=auth:10m rate=${input.rateLimit.authPerMinute}r/m;`,
+        `    limit_req_zone $binary_remote_addr zone=api:10m rate=${input.rateLimitRps}r/s;`,
+        `    limit_req_zone $binary_remote_addr zone=auth:10m rate=${input.authRateLimitRpm}r/m;`,
         "    limit_req_status 429;",
         ...indent(resolver, 1),
         "    limit_req_log_level warn;",

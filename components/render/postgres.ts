@@ -17,7 +17,7 @@ export interface PostgresConfInput {
     /** CA used to verify client certificates. */
     caPath: string;
     hbaPath: string;
-    tlsMinVersion: TlsVersion;
+    dbTlsMinVersion: TlsVersion;
     /** Unix socket directory; omit to keep the server's default. */
     socketDirectory?: string;
 }
@@ -34,7 +34,7 @@ export function renderPostgresConf(input: PostgresConfInput): string {
         `ssl_cert_file = '${input.certificatePath}'`,
         `ssl_key_file = '${input.keyPath}'`,
         `ssl_ca_file = '${input.caPath}'`,
-        `ssl_min_protocol_version = '${input.tlsMinVersion}'`,
+        `ssl_min_protocol_version = '${input.dbTlsMinVersion}'`,
         "ssl_ciphers = 'HIGH:!aNULL:!MD5:!SHA1'",
         "ssl_prefer_server_ciphers = on",
         "",
@@ -52,7 +52,7 @@ export interface PgHbaInput {
     /** Client network in CIDR form; omit for `samenet` (every subnet the server is attached to). */
     clientCidr?: string;
     /** Require a client certificate whose CN is the database user. */
-    clientCertificates: boolean;
+    dbClientCerts: boolean;
     /**
      * Roles that may log in over the network; omit for all. The stack lists its two login roles,
      * so the bootstrap superuser is reachable over the local socket only.
@@ -67,7 +67,7 @@ export function renderPgHba(input: PgHbaInput): string {
     if (input.users?.length === 0) throw new Error("renderPgHba: users, when given, must name at least one role");
     const users = input.users ? input.users.join(",") : "all";
     const address = input.clientCidr ?? "samenet";
-    const method = input.clientCertificates ? "scram-sha-256 clientcert=verify-full" : "scram-sha-256";
+    const method = input.dbClientCerts ? "scram-sha-256 clientcert=verify-full" : "scram-sha-256";
     return [
         "# TYPE     DATABASE  USER  ADDRESS    METHOD",
         // The image's init scripts and pg_isready talk over the container-local socket.

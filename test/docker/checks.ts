@@ -71,7 +71,9 @@ export async function waitHttp(e: Edge, urlPath: string, want: number, ms = 6000
 export function expectedHeaders(d: Deployment): string[] {
     const c = d.config;
     return securityHeaders({
-        hsts: { maxAgeSeconds: 63072000, includeSubDomains: true, preload: c["nestflux:hstsPreload"] === "true" },
+        hstsMaxAge: 63072000,
+        hstsIncludeSubDomains: true,
+        hstsPreload: c["nestflux:hstsPreload"] === "true",
         contentSecurityPolicy: "",
         permissionsPolicy: "",
     }).map(([k]) => k.toLowerCase());

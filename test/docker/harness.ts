@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigKey, DEFAULTS, SECRET_KEYS } from "../../components/config";
+import { DEFAULTS, SECRET_KEYS, SettingKey } from "../../components/config";
 import { stackConfig } from "../support/mock-engine";
 import { AutomationDriver } from "./driver/automation";
 import { docker, dockerOk, inspect } from "./driver/engine";
@@ -61,8 +61,8 @@ export class Deployment {
     }
 
     /** A setting as the program sees it: the stack's value, else the default. */
-    setting(key: ConfigKey): string {
-        return this.config[`nestflux:${key}`] ?? DEFAULTS[key];
+    setting(key: SettingKey): string {
+        return this.config[`nestflux:${key}`] ?? String(DEFAULTS[key]);
     }
 
     get prefix(): string {

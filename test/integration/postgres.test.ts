@@ -29,7 +29,7 @@ describeIntegration("PostgreSQL with the rendered TLS config", () => {
         const server = dbServerCert(dir, ca);
         client = issueLeaf(dir, "client", ca, { commonName: login.user, usage: "client" });
         pg = await startPostgres({ ca, server, ...login });
-        pgClientCerts = await startPostgres({ ca, server, ...login, clientCertificates: true });
+        pgClientCerts = await startPostgres({ ca, server, ...login, dbClientCerts: true });
     });
     afterAll(async () => {
         await pg?.stop();

@@ -68,7 +68,7 @@ describe("renderNginxConf", () => {
     });
 
     test("HSTS preload is rendered only when asked for", () => {
-        const pre = renderNginxConf(nginxInput({ hsts: { maxAgeSeconds: 63072000, includeSubDomains: true, preload: true } }));
+        const pre = renderNginxConf(nginxInput({ hstsPreload: true }));
         expect(pre).toContain('"max-age=63072000; includeSubDomains; preload"');
         expect(conf).not.toContain("preload");
     });

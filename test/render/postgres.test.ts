@@ -7,7 +7,7 @@ const confInput = {
     keyPath: "/tls/server.key",
     caPath: "/tls/ca.crt",
     hbaPath: "/etc/nestflux/pg_hba.conf",
-    tlsMinVersion: "TLSv1.2" as const,
+    dbTlsMinVersion: "TLSv1.2" as const,
 };
 
 describe("renderPostgresConf", () => {
@@ -28,7 +28,7 @@ describe("renderPostgresConf", () => {
         expect(lines).toEqual(expect.arrayContaining(["password_encryption = scram-sha-256", "log_connections = on", "log_disconnections = on"]));
     });
     test("a TLS 1.3 floor when asked", () => {
-        expect(renderPostgresConf({ ...confInput, tlsMinVersion: "TLSv1.3" })).toContain("ssl_min_protocol_version = 'TLSv1.3'");
+        expect(renderPostgresConf({ ...confInput, dbTlsMinVersion: "TLSv1.3" })).toContain("ssl_min_protocol_version = 'TLSv1.3'");
     });
     test("socket directory only when given", () => {
         expect(lines.some((l) => l.startsWith("unix_socket_directories"))).toBe(false);
@@ -40,7 +40,7 @@ describe("renderPgHba", () => {
     const rules = (text: string) => text.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(/\s+/));
 
     test("TCP is hostssl + scram-sha-256 only, plaintext TCP rejected first", () => {
-        const r = rules(renderPgHba({ clientCidr: "172.28.2.0/24", clientCertificates: false }));
+        const r = rules(renderPgHba({ clientCidr: "172.28.2.0/24", dbClientCerts: false }));
         const tcp = r.filter((x) => x[0] !== "local");
         expect(tcp).toEqual([
             ["hostnossl", "all", "all", "0.0.0.0/0", "reject"],
@@ -52,17 +52,17 @@ describe("renderPgHba", () => {
         expect(r.flat()).not.toContain("md5");
     });
     test("client certificates add clientcert=verify-full", () => {
-        const r = rules(renderPgHba({ clientCidr: "10.0.0.0/8", clientCertificates: true }));
+        const r = rules(renderPgHba({ clientCidr: "10.0.0.0/8", dbClientCerts: true }));
         expect(r[r.length - 1]).toEqual(["hostssl", "all", "all", "10.0.0.0/8", "scram-sha-256", "clientcert=verify-full"]);
     });
     test("with users, only those roles may log in over the network", () => {
-        const r = rules(renderPgHba({ clientCidr: "10.0.0.0/8", clientCertificates: false, users: ["app", "app_owner"] }));
+        const r = rules(renderPgHba({ clientCidr: "10.0.0.0/8", dbClientCerts: false, users: ["app", "app_owner"] }));
         expect(r[r.length - 1]).toEqual(["hostssl", "all", "app,app_owner", "10.0.0.0/8", "scram-sha-256"]);
-        expect(() => renderPgHba({ clientCertificates: false, users: ["x,postgres"] })).toThrow(/SQL identifiers/);
-        expect(() => renderPgHba({ clientCertificates: false, users: [] })).toThrow(/at least one role/);
+        expect(() => renderPgHba({ dbClientCerts: false, users: ["x,postgres"] })).toThrow(/SQL identifiers/);
+        expect(() => renderPgHba({ dbClientCerts: false, users: [] })).toThrow(/at least one role/);
     });
     test("without a known CIDR the rule is limited to the server's own subnets", () => {
-        const r = rules(renderPgHba({ clientCertificates: false }));
+        const r = rules(renderPgHba({ dbClientCerts: false }));
         expect(r[r.length - 1][3]).toBe("samenet");
     });
 });

@@ -1,7 +1,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigError, DEFAULTS, SECRET_KEYS, RawConfig, parseSettings, rotationWindow } from "../../components/config";
+import * as pulumi from "@pulumi/pulumi";
+import { API_SETTINGS } from "../../api/src/config/contract";
+import { ConfigError, DEFAULTS, memoryMb, RawConfig, parseSettings, rotationWindow, stackSettings } from "../../components/config";
 import { issueLeaf, makeCa } from "../support/certs";
 
 function expectConfigError(raw: RawConfig, key: string, allowed: RegExp, stack = "dev"): void {
@@ -22,72 +24,79 @@ describe("parseSettings defaults", () => {
     const s = parseSettings({}, "dev");
 
     test("defaults give TLS 1.2+ everywhere, ECDSA P-256 and one replica", () => {
-        expect(s.db.tlsMinVersion).toBe("TLSv1.2");
-        expect(s.proxy.tlsProfile).toBe("intermediate");
-        expect(s.pki.keyAlgorithm).toBe("ECDSA-P256");
-        expect(s.api.replicas).toBe(1);
-        expect(s.proxy.hsts).toEqual({ maxAgeSeconds: 63072000, includeSubDomains: true, preload: false });
+        expect(s.dbTlsMinVersion).toBe("TLSv1.2");
+        expect(s.tlsProfile).toBe("intermediate");
+        expect(s.keyAlgorithm).toBe("ECDSA-P256");
+        expect(s.apiReplicas).toBe(1);
+        expect([s.hstsMaxAge, s.hstsIncludeSubDomains, s.hstsPreload]).toEqual([63072000, true, false]);
     });
 
     test("pinned images: PostgreSQL 17 and an nginx that re-resolves upstreams", () => {
-        expect(s.db.image).toBe("postgres:17.12-trixie");
-        expect(s.proxy.image).toBe("nginx:1.30.6-trixie");
-        expect(s.proxy.nginxVersion).toBe("1.30.6");
-        expect(s.db.user).toBe("nestflux");
+        expect(s.dbImage).toBe("postgres:17.12-trixie");
+        expect(s.proxyImage).toBe("nginx:1.30.6-trixie");
+        expect(s.nginxVersion).toBe("1.30.6");
+        expect(s.dbUser).toBe("nestflux");
     });
 
     test("every service gets one CPU unless configured otherwise", () => {
-        expect([s.db.cpus, s.api.cpus, s.proxy.cpus]).toEqual(["1.0", "1.0", "1.0"]);
+        expect([s.dbCpus, s.apiCpus, s.proxyCpus]).toEqual(["1.0", "1.0", "1.0"]);
         const custom = parseSettings({ dbCpus: "0.5", apiCpus: "2", proxyCpus: "0.25" }, "dev");
-        expect([custom.db.cpus, custom.api.cpus, custom.proxy.cpus]).toEqual(["0.5", "2", "0.25"]);
+        expect([custom.dbCpus, custom.apiCpus, custom.proxyCpus]).toEqual(["0.5", "2", "0.25"]);
     });
 
     test("nginx 1.27.3 is the oldest version accepted", () => {
-        expect(parseSettings({ nginxVersion: "1.27.3" }, "dev").proxy.nginxVersion).toBe("1.27.3");
-        expect(parseSettings({ nginxVersion: "1.28" }, "dev").proxy.nginxVersion).toBe("1.28");
+        expect(parseSettings({ nginxVersion: "1.27.3" }, "dev").nginxVersion).toBe("1.27.3");
+        expect(parseSettings({ nginxVersion: "1.28" }, "dev").nginxVersion).toBe("1.28");
     });
 
     test("dbUser may be 57 characters, so that <dbUser>_owner still fits PostgreSQL's 63", () => {
         const longest = "u".repeat(57);
-        expect(parseSettings({ dbUser: longest }, "dev").db.user).toBe(longest);
+        expect(parseSettings({ dbUser: longest }, "dev").dbUser).toBe(longest);
         expect(`${longest}_owner`).toHaveLength(63);
     });
 
-    test("memory sizes are converted to megabytes", () => {
-        expect(s.db.memoryMb).toBe(512);
-        expect(parseSettings({ apiMemory: "1GB" }, "dev").api.memoryMb).toBe(1024);
+    test("memory sizes read as megabytes", () => {
+        expect(memoryMb(s.dbMemory)).toBe(512);
+        expect(memoryMb(parseSettings({ apiMemory: "1GB" }, "dev").apiMemory)).toBe(1024);
     });
 
-    test("CORS origins are split and trimmed", () => {
-        expect(parseSettings({ corsOrigins: " https://a.example.com , https://b.example.com:8443" }, "dev").api.corsOrigins).toEqual([
-            "https://a.example.com",
-            "https://b.example.com:8443",
-        ]);
-    });
-
-    test("Pulumi.yaml declares exactly the keys the program reads, with the same defaults", () => {
-        const yaml = fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8");
-        const declared: Record<string, string> = {};
-        let current = "";
-        for (const line of yaml.split("\n")) {
-            const key = /^  (\w+):$/.exec(line);
-            if (key) current = key[1];
-            const def = /^    default: (.*)$/.exec(line);
-            if (def && current) declared[current] = def[1].startsWith('"') ? JSON.parse(def[1]) : def[1];
+    test("the settings shared with the API take the API contract's defaults", () => {
+        for (const key of Object.keys(API_SETTINGS) as (keyof typeof API_SETTINGS)[]) {
+            expect([key, DEFAULTS[key]]).toEqual([key, API_SETTINGS[key].default]);
         }
-        expect(declared).toEqual(Object.fromEntries(Object.entries(DEFAULTS).map(([k, v]) => [k, String(v)])));
     });
 
-    test("Pulumi.yaml marks exactly the secret keys `secret: true`, so the CLI refuses them in plain text", () => {
-        const yaml = fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8");
-        const secret: string[] = [];
-        let current = "";
-        for (const line of yaml.split("\n")) {
-            const key = /^  (\w+):$/.exec(line);
-            if (key) current = key[1];
-            if (/^    secret: true$/.test(line)) secret.push(current);
+    test("secret keys reach the settings only as Pulumi secrets", () => {
+        const withSecret = parseSettings({ jwtSecret: "x".repeat(40) }, "dev");
+        expect(pulumi.Output.isInstance(withSecret.jwtSecret)).toBe(true);
+        expect(Object.values(withSecret)).not.toContain("x".repeat(40));
+        expect("tlsPrivateKey" in withSecret).toBe(false);
+        expect(parseSettings({}, "dev").jwtSecret).toBeUndefined();
+    });
+});
+
+describe("typed settings for library users", () => {
+    test("stackSettings takes typed values, fills defaults and applies the same rules", () => {
+        const s = stackSettings({ domain: "api.example.com", apiReplicas: 2 }, "staging");
+        expect([s.domain, s.apiReplicas, s.httpsPort]).toEqual(["api.example.com", 2, 443]);
+        expect(() => stackSettings({ apiReplicas: 0 }, "staging")).toThrow(/nestflux:apiReplicas: must be a whole number from 1 to 64/);
+    });
+
+    test("an unknown key is refused, with the list of settings", () => {
+        expect(() => stackSettings({ apiReplica: 2 } as never, "dev")).toThrow(/nestflux:apiReplica: is not a setting; the settings are domain, /);
+        expect(() => parseSettings({ rateLimit: "5" } as never, "dev")).toThrow(/nestflux:rateLimit: is not a setting/);
+    });
+
+    test("every problem is reported at once, each naming its key", () => {
+        let err: ConfigError | undefined;
+        try {
+            parseSettings({ apiReplicas: "zero", dbImage: "postgres", httpPort: "99999", contentSecurityPolicy: "a$b" }, "dev");
+        } catch (e) {
+            err = e as ConfigError;
         }
-        expect(secret.sort()).toEqual([...SECRET_KEYS].sort());
+        expect(err).toBeInstanceOf(ConfigError);
+        expect(err!.issues.map((i) => i.key).sort()).toEqual(["apiReplicas", "contentSecurityPolicy", "dbImage", "httpPort"]);
+        for (const key of ["apiReplicas", "dbImage", "httpPort", "contentSecurityPolicy"]) expect(err!.message).toContain(`nestflux:${key}: must`);
     });
 });
 
@@ -112,7 +121,12 @@ describe("parseSettings rejects bad input, naming the key", () => {
         ["preload without includeSubDomains", { hstsPreload: "true", hstsIncludeSubDomains: "false" }, "hstsPreload", /requires hstsIncludeSubDomains=true/],
         ["boolean that is not one", { apiHttps: "yes" }, "apiHttps", /true or false/],
         ["bind address that is not an IP", { bindAddress: "localhost" }, "bindAddress", /IP address/],
-        ["CSP with a quote", { contentSecurityPolicy: 'default-src "self"' }, "contentSecurityPolicy", /without quotes/],
+        ["CSP with a quote", { contentSecurityPolicy: 'default-src "self"' }, "contentSecurityPolicy", /without ", \$ or \\/],
+        ["CSP with an nginx variable", { contentSecurityPolicy: "default-src $host" }, "contentSecurityPolicy", /without ", \$/],
+        ["Permissions-Policy with a control character", { permissionsPolicy: "camera=()\u0007" }, "permissionsPolicy", /printable ASCII/],
+        ["auth burst above its bound", { authRateLimitBurst: "5000" }, "authRateLimitBurst", /from 0 to 1000/],
+        ["JWT lifetime above a day", { jwtTtl: "25h" }, "jwtTtl", /at most 24h/],
+        ["CA shorter-lived than its leaves", { caValidityHours: "100", certValidityHours: "200", certEarlyRenewalHours: "50" }, "caValidityHours", /at least certValidityHours/],
         ["weak JWT secret", { jwtSecret: "short" }, "jwtSecret", /at least 32/],
         ["origin with a path", { corsOrigins: "https://a.example.com/app" }, "corsOrigins", /origins/],
         ["relative SPA dir", { spaDir: "dist" }, "spaDir", /absolute host path/],
@@ -158,8 +172,9 @@ describe("provided certificates", () => {
             { certSource: "provided", domain: "app.example.com", tlsCertificate: wildcard.certPem, tlsChain: ca.certPem, tlsPrivateKey: wildcard.keyPem },
             "prod",
         );
-        expect(s.pki.provided?.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT/);
-        expect(new Date(s.pki.provided!.expiresAt).getTime()).toBeGreaterThan(Date.now());
+        expect(s.provided?.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+        expect(new Date(s.provided!.expiresAt).getTime()).toBeGreaterThan(Date.now());
+        expect(pulumi.Output.isInstance(s.provided!.privateKeyPem)).toBe(true);
     });
 
     test("a certificate that does not cover the domain is refused", () => {
@@ -179,7 +194,9 @@ describe("provided certificates", () => {
     });
 
     test("garbage instead of PEM is refused", () => {
-        expectConfigError({ certSource: "provided", tlsCertificate: "not a cert", tlsPrivateKey: wildcard.keyPem }, "tlsCertificate", /X.509/);
+        expectConfigError({ certSource: "provided", tlsCertificate: "not a cert", tlsPrivateKey: wildcard.keyPem }, "tlsCertificate", /PEM/);
+        const broken = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----";
+        expectConfigError({ certSource: "provided", tlsCertificate: broken, tlsPrivateKey: wildcard.keyPem }, "tlsCertificate", /X.509/);
     });
 });
 

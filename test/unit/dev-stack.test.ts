@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { API_PORT, DB_HOST, apiReplicaHost } from "../../components/names";
-import { PROXY_CONTAINER_PORTS } from "../../components/proxy";
+import { PROXY_CONTAINER_PORTS } from "../../components/edge-proxy";
 import { renderRolesScript } from "../../components/render/postgres";
 import type { Registered, RunResult } from "../support/mock-engine";
 import { runIndex } from "../support/stacks";
@@ -25,21 +25,21 @@ beforeAll(async () => {
     r = await runIndex("dev");
 }, 60_000);
 
-const db = () => r.one(CONTAINER, "pg-db");
-const proxy = () => r.one(CONTAINER, "proxy-nginx");
+const db = () => r.one(CONTAINER, "nestflux-db");
+const proxy = () => r.one(CONTAINER, "nestflux-proxy");
 const apis = () => r.byType(CONTAINER).filter((c) => /-api-\d+$/.test(c.name));
 const job = () => r.one(CONTAINER, "api-migrate");
 /** The containers that keep running: everything else runs once and exits. */
 const longRunning = () => [db(), ...apis(), proxy()];
 const file = (c: Registered, path: string) => mountedFile(r, c, path);
-const STACK = "nestflux:stack:NestFluxStack";
+const STACK = "nestflux:index:NestFlux";
 
 describe("dev stack under mocks (the real index.ts)", () => {
-    test("every resource hangs under the NestFluxStack component", () => {
+    test("every resource hangs under the NestFlux component", () => {
         const root = r.resources.filter((x) => x.parentUrn === "");
         expect(root.map((x) => x.type)).toEqual([STACK]);
         for (const x of r.resources.filter((x) => x !== root[0])) {
-            expect(x.parentUrn).toMatch(/^urn:pulumi:dev::nestflux::nestflux:stack:NestFluxStack(::|\$)/);
+            expect(x.parentUrn).toMatch(/^urn:pulumi:dev::nestflux::nestflux:index:NestFlux(::|\$)/);
         }
     });
 
@@ -47,25 +47,25 @@ describe("dev stack under mocks (the real index.ts)", () => {
         const urns = new Set(r.resources.map((x) => x.urn));
         expect(urns.size).toBe(r.resources.length);
         for (const x of r.resources.filter((x) => x.parentUrn !== "")) expect(urns).toContain(x.parentUrn);
-        expect(r.one(CONTAINER, "pg-config-seed").urn).toBe(
-            `urn:pulumi:dev::nestflux::${STACK}$nestflux:security:Postgres$nestflux:storage:ServiceFiles$${CONTAINER}::nestflux-pg-config-seed`,
+        expect(r.one(CONTAINER, "db-config-seed").urn).toBe(
+            `urn:pulumi:dev::nestflux::${STACK}$nestflux:security:Postgres$nestflux:storage:ServiceFiles$${CONTAINER}::nestflux-db-config-seed`,
         );
         // Provider resources sit inside their component, not directly under the stack.
         const parentChain = (c: Registered) => c.parentUrn.split("::")[2];
         expect(Object.fromEntries(r.byType(CONTAINER).map((c) => [c.name, parentChain(c)]))).toEqual({
-            "nestflux-pg-db": `${STACK}$nestflux:security:Postgres`,
-            "nestflux-pg-config-seed": `${STACK}$nestflux:security:Postgres$nestflux:storage:ServiceFiles`,
-            "nestflux-pg-initdb-seed": `${STACK}$nestflux:security:Postgres$nestflux:storage:ServiceFiles`,
+            "nestflux-db": `${STACK}$nestflux:security:Postgres`,
+            "nestflux-db-config-seed": `${STACK}$nestflux:security:Postgres$nestflux:storage:ServiceFiles`,
+            "nestflux-db-initdb-seed": `${STACK}$nestflux:security:Postgres$nestflux:storage:ServiceFiles`,
             "nestflux-api-migrate": `${STACK}$nestflux:app:Api`,
             "nestflux-api-migrate-files-seed": `${STACK}$nestflux:app:Api$nestflux:storage:ServiceFiles`,
             "nestflux-api-0": `${STACK}$nestflux:app:Api`,
             "nestflux-api-files-seed": `${STACK}$nestflux:app:Api$nestflux:storage:ServiceFiles`,
-            "nestflux-proxy-nginx": `${STACK}$nestflux:edge:Proxy`,
-            "nestflux-proxy-config-seed": `${STACK}$nestflux:edge:Proxy$nestflux:storage:ServiceFiles`,
-            "nestflux-proxy-site-seed": `${STACK}$nestflux:edge:Proxy$nestflux:storage:ServiceFiles`,
+            "nestflux-proxy": `${STACK}$nestflux:edge:EdgeProxy`,
+            "nestflux-proxy-config-seed": `${STACK}$nestflux:edge:EdgeProxy$nestflux:storage:ServiceFiles`,
+            "nestflux-proxy-site-seed": `${STACK}$nestflux:edge:EdgeProxy$nestflux:storage:ServiceFiles`,
         });
         // A dependency names the URN the engine knows, not a shortened one.
-        expect(db().dependencies).toContain(r.one(CONTAINER, "pg-config-seed").urn);
+        expect(db().dependencies).toContain(r.one(CONTAINER, "db-config-seed").urn);
     });
 
     test("every container is a service, the schema job or a seeder", () => {
@@ -169,7 +169,7 @@ describe("dev stack under mocks (the real index.ts)", () => {
         }
         expect(r.one("random:index/randomPassword:RandomPassword", "jwt-secret").inputs.length).toBeGreaterThanOrEqual(32);
         for (const role of ["superuser", "owner", "app"]) {
-            expect(r.one("random:index/randomPassword:RandomPassword", `pg-${role}-password`).inputs.length).toBeGreaterThanOrEqual(32);
+            expect(r.one("random:index/randomPassword:RandomPassword", `db-${role}-password`).inputs.length).toBeGreaterThanOrEqual(32);
         }
     });
 
@@ -211,9 +211,9 @@ describe("dev stack under mocks (the real index.ts)", () => {
         expect([login(job()).username, login(job()).password]).toEqual(["nestflux_owner", pw("owner_password")]);
         // The superuser password reaches the database's own volume and nothing else.
         const holders = seeders(r).filter((s) => JSON.stringify(s.inputs.uploads).includes(pw("superuser_password")));
-        expect(holders.map((s) => s.name)).toEqual(["nestflux-pg-config-seed"]);
+        expect(holders.map((s) => s.name)).toEqual(["nestflux-db-config-seed"]);
         const ownerHolders = seeders(r).filter((s) => JSON.stringify(s.inputs.uploads).includes(pw("owner_password")));
-        expect(ownerHolders.map((s) => s.name).sort()).toEqual(["nestflux-api-migrate-files-seed", "nestflux-pg-config-seed"]);
+        expect(ownerHolders.map((s) => s.name).sort()).toEqual(["nestflux-api-migrate-files-seed", "nestflux-db-config-seed"]);
         // The replicas' files hold the app role's login and no other.
         const replicaFiles = JSON.stringify(seederOf(r, "nestflux-dev-api-files").inputs.uploads);
         expect(replicaFiles).not.toContain(pw("owner_password"));
@@ -432,14 +432,14 @@ describe("dev stack with CPU limits and host directories set", () => {
     }, 60_000);
 
     test("dbCpus, apiCpus and proxyCpus reach their containers", () => {
-        expect(custom.one(CONTAINER, "pg-db").inputs.cpus).toBe("0.5");
+        expect(custom.one(CONTAINER, "nestflux-db").inputs.cpus).toBe("0.5");
         expect(custom.one(CONTAINER, "api-0").inputs.cpus).toBe("2");
         expect(custom.one(CONTAINER, "api-migrate").inputs.cpus).toBe("2");
-        expect(custom.one(CONTAINER, "proxy-nginx").inputs.cpus).toBe("0.25");
+        expect(custom.one(CONTAINER, "nestflux-proxy").inputs.cpus).toBe("0.25");
     });
 
     test("host directories are mounted read-only and replace the placeholder volume", () => {
-        const p = custom.one(CONTAINER, "proxy-nginx");
+        const p = custom.one(CONTAINER, "nestflux-proxy");
         expect(p.inputs.volumes).toEqual([
             { volumeName: "nestflux-dev-proxy-config", containerPath: "/etc/nestflux", readOnly: true },
             { hostPath: "/srv/nestflux/spa", containerPath: "/usr/share/nginx/html", readOnly: true },

@@ -21,7 +21,7 @@ describe("PrivateCa under mocks", () => {
                 keyAlgorithm: "RSA-4096",
                 organization: "NestFlux test",
                 certValidityHours: 720,
-                earlyRenewalHours: 48,
+                certEarlyRenewalHours: 48,
                 rotationKey: "r1",
                 leaves: [
                     { name: "srv", commonName: "srv.internal", dnsNames: ["srv.internal", "srv"], usage: "server" },

@@ -1,5 +1,5 @@
 import { API_SERVICE_HOST, DB_HOST, apiCertificateNames, apiReplicaHost } from "../../components/names";
-import { PROXY_CONTAINER_PORTS } from "../../components/proxy";
+import { PROXY_CONTAINER_PORTS } from "../../components/edge-proxy";
 import type { Registered, RunResult } from "../support/mock-engine";
 import { prodCertificateConfig, runIndex } from "../support/stacks";
 import { CONTAINER, env, label, mountedFile, mountedFileNames } from "./stack-helpers";
@@ -11,8 +11,8 @@ beforeAll(async () => {
     r = await runIndex("prod", certs);
 }, 60_000);
 
-const proxy = () => r.one(CONTAINER, "proxy-nginx");
-const db = () => r.one(CONTAINER, "pg-db");
+const proxy = () => r.one(CONTAINER, "nestflux-proxy");
+const db = () => r.one(CONTAINER, "nestflux-db");
 const apis = () => r.byType(CONTAINER).filter((c) => /-api-\d+$/.test(c.name));
 const job = () => r.one(CONTAINER, "api-migrate");
 const file = (c: Registered, path: string) => mountedFile(r, c, path);

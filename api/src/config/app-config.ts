@@ -37,6 +37,8 @@ export interface AppConfig {
     limit: number;
     loginLimit: number;
   };
+  /** Largest JSON or form body accepted (CLIENT_MAX_BODY_SIZE), in bytes. */
+  bodyLimitBytes: number;
   admin?: { email: string; password: string };
   migrateOnStart: boolean;
 }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { MIN_JWT_SECRET_LENGTH } from './contract';
 import { Type } from 'class-transformer';
 import {
   IsDefined,
@@ -16,17 +17,18 @@ import {
   ValidateIf,
 } from 'class-validator';
 
-/** Minimum length of the HMAC secret used to sign JWTs (256 bits of text). */
-export const MIN_JWT_SECRET_LENGTH = 32;
+export { MIN_JWT_SECRET_LENGTH } from './contract';
 /** Minimum length of the initial admin password. */
 export const MIN_ADMIN_PASSWORD_LENGTH = 12;
 
 const BOOL = ['true', 'false'];
 
 /**
- * The environment contract, validated with class-validator (the pattern from the
+ * The API's own variables, validated with class-validator (the pattern from the
  * NestJS configuration docs). `*_FILE` variants are resolved into the plain names
  * before validation (see load-config.ts), so a message always names the variable.
+ * The variables shared with the stack's settings (limits, JWT_TTL, CORS_ORIGINS) are defined
+ * once in contract.ts.
  */
 export class EnvironmentVariables {
   @IsOptional()
@@ -66,10 +68,6 @@ export class EnvironmentVariables {
   JWT_SECRET!: string;
 
   @IsOptional()
-  @Matches(/^[1-9][0-9]*[smh]?$/, { message: 'JWT_TTL must look like 900, 900s, 15m or 1h' })
-  JWT_TTL: string = '15m';
-
-  @IsOptional()
   @IsIn(BOOL, { message: 'HTTPS must be "true" or "false"' })
   HTTPS: string = 'false';
 
@@ -86,28 +84,6 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsString()
   TRUST_PROXY?: string;
-
-  @IsOptional()
-  @IsString()
-  CORS_ORIGINS?: string;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'THROTTLE_TTL_MS must be an integer' })
-  @Min(1)
-  THROTTLE_TTL_MS: number = 60000;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'THROTTLE_LIMIT must be an integer' })
-  @Min(1)
-  THROTTLE_LIMIT: number = 100;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'LOGIN_THROTTLE_LIMIT must be an integer' })
-  @Min(1)
-  LOGIN_THROTTLE_LIMIT: number = 5;
 
   @IsOptional()
   @IsEmail({}, { message: 'ADMIN_EMAIL must be an e-mail address' })
@@ -133,15 +109,10 @@ export const ENV_KEYS: ReadonlyArray<keyof EnvironmentVariables> = [
   'DATABASE_CLIENT_CERT_FILE',
   'DATABASE_CLIENT_KEY_FILE',
   'JWT_SECRET',
-  'JWT_TTL',
   'HTTPS',
   'HTTPS_CERT_FILE',
   'HTTPS_KEY_FILE',
   'TRUST_PROXY',
-  'CORS_ORIGINS',
-  'THROTTLE_TTL_MS',
-  'THROTTLE_LIMIT',
-  'LOGIN_THROTTLE_LIMIT',
   'ADMIN_EMAIL',
   'ADMIN_PASSWORD_FILE',
   'MIGRATE_ON_START',

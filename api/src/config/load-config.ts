@@ -3,7 +3,8 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { AppConfig } from './app-config';
 import { ENV_KEYS, EnvironmentVariables, MIN_ADMIN_PASSWORD_LENGTH } from './env.validation';
-import { ParseError, parseCorsOrigins, parseDatabaseUrl, parseTrustProxy, parseTtlSeconds } from './parsers';
+import { readApiSettings, sizeBytes, splitList, ttlSeconds } from './contract';
+import { ParseError, parseDatabaseUrl, parseTrustProxy } from './parsers';
 
 /** Thrown when the environment is invalid. `message` names every offending variable. */
 export class ConfigError extends Error {
@@ -115,8 +116,8 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): A
   }
 
   const trustProxy = tryParse(() => parseTrustProxy(vars.TRUST_PROXY));
-  const corsOrigins = tryParse(() => parseCorsOrigins(vars.CORS_ORIGINS));
-  const ttlSeconds = vars.JWT_TTL && /^[1-9][0-9]*[smh]?$/.test(vars.JWT_TTL) ? tryParse(() => parseTtlSeconds(vars.JWT_TTL)) : undefined;
+  const shared = readApiSettings(env);
+  issues.push(...shared.issues);
 
   let admin: AppConfig['admin'];
   if (vars.ADMIN_EMAIL && vars.ADMIN_PASSWORD_FILE) {
@@ -132,7 +133,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): A
     }
   }
 
-  if (issues.length > 0 || !db || !ca || ttlSeconds === undefined || trustProxy === undefined || !corsOrigins) {
+  if (issues.length > 0 || !db || !ca || trustProxy === undefined) {
     throw new ConfigError(issues.length > 0 ? issues : ['unknown configuration error']);
   }
 
@@ -140,15 +141,18 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): A
     port: vars.PORT,
     host: vars.HOST,
     database: { ...db, ca, caFile: vars.DATABASE_CA_FILE, clientCert, clientKey },
-    jwt: { secret: vars.JWT_SECRET ?? '', ttlSeconds },
+    jwt: { secret: vars.JWT_SECRET ?? '', ttlSeconds: ttlSeconds(shared.values.jwtTtl)! },
     https,
     trustProxy,
-    corsOrigins,
+    corsOrigins: splitList(shared.values.corsOrigins),
+    // Per client and minute, the same budget the proxy's leaky buckets allow: a backstop that
+    // only bites for traffic which did not come through the proxy's limits.
     throttle: {
-      ttlMs: vars.THROTTLE_TTL_MS,
-      limit: vars.THROTTLE_LIMIT,
-      loginLimit: vars.LOGIN_THROTTLE_LIMIT,
+      ttlMs: 60_000,
+      limit: shared.values.rateLimitRps * 60 + shared.values.rateLimitBurst,
+      loginLimit: shared.values.authRateLimitRpm + shared.values.authRateLimitBurst,
     },
+    bodyLimitBytes: sizeBytes(shared.values.clientMaxBodySize)!,
     admin,
     migrateOnStart: vars.MIGRATE_ON_START === 'true',
   };

@@ -98,36 +98,3 @@ export function parseTrustProxy(value: string | undefined): false | number | str
   }
   return list;
 }
-
-/** CORS_ORIGINS → exact origins (scheme://host[:port]); empty = CORS disabled. */
-export function parseCorsOrigins(value: string | undefined): string[] {
-  const list = (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-  for (const origin of list) {
-    let url: URL;
-    try {
-      url = new URL(origin);
-    } catch {
-      throw new ParseError(`CORS_ORIGINS entry "${origin}" is not an origin like https://app.example.com`);
-    }
-    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== origin) {
-      throw new ParseError(`CORS_ORIGINS entry "${origin}" must be exactly scheme://host[:port] (no path, no wildcard)`);
-    }
-  }
-  return list;
-}
-
-/** JWT_TTL ("900", "900s", "15m", "1h") → seconds. */
-export function parseTtlSeconds(value: string): number {
-  const m = /^([1-9][0-9]*)([smh]?)$/.exec(value);
-  if (!m) throw new ParseError('JWT_TTL must look like 900, 900s, 15m or 1h');
-  const n = Number(m[1]);
-  const unit = m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1;
-  const seconds = n * unit;
-  if (seconds > 24 * 3600) {
-    throw new ParseError('JWT_TTL must be at most 24h (access tokens are meant to be short-lived)');
-  }
-  return seconds;
-}

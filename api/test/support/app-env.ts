@@ -48,9 +48,10 @@ export function appEnv(db: TestDb, over: Record<string, string | undefined> = {}
     MIGRATE_ON_START: 'true',
     ADMIN_EMAIL,
     ADMIN_PASSWORD_FILE: writeSecret(db.secretsDir, 'admin-password', `${ADMIN_PASSWORD}\n`),
-    THROTTLE_TTL_MS: '60000',
-    THROTTLE_LIMIT: '1000',
-    LOGIN_THROTTLE_LIMIT: '3',
+    RATE_LIMIT_RPS: '20',
+    RATE_LIMIT_BURST: '0',
+    AUTH_RATE_LIMIT_RPM: '3',
+    AUTH_RATE_LIMIT_BURST: '0',
     TRUST_PROXY: 'loopback',
     ...over,
   };

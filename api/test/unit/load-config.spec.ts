@@ -45,7 +45,8 @@ describe('loadConfig', () => {
     expect(c.https).toEqual({ enabled: false });
     expect(c.trustProxy).toBe(false);
     expect(c.corsOrigins).toEqual([]);
-    expect(c.throttle).toEqual({ ttlMs: 60000, limit: 100, loginLimit: 5 });
+    expect(c.throttle).toEqual({ ttlMs: 60000, limit: 10 * 60 + 20, loginLimit: 10 + 5 });
+    expect(c.bodyLimitBytes).toBe(1024 * 1024);
     expect(c.migrateOnStart).toBe(false);
     expect(c.admin).toBeUndefined();
   });
@@ -61,10 +62,21 @@ describe('loadConfig', () => {
 
   it('parses numbers and flags from strings', () => {
     const c = loadConfig(
-      env({ PORT: '8443', THROTTLE_TTL_MS: '1000', THROTTLE_LIMIT: '7', LOGIN_THROTTLE_LIMIT: '2', MIGRATE_ON_START: 'true', JWT_TTL: '1h' }),
+      env({
+        PORT: '8443',
+        RATE_LIMIT_RPS: '7',
+        RATE_LIMIT_BURST: '3',
+        AUTH_RATE_LIMIT_RPM: '2',
+        AUTH_RATE_LIMIT_BURST: '1',
+        CLIENT_MAX_BODY_SIZE: '512k',
+        MIGRATE_ON_START: 'true',
+        JWT_TTL: '1h',
+      }),
     );
     expect(c.port).toBe(8443);
-    expect(c.throttle).toEqual({ ttlMs: 1000, limit: 7, loginLimit: 2 });
+    // A minute's budget of the proxy's leaky bucket: rate × 60 plus the burst.
+    expect(c.throttle).toEqual({ ttlMs: 60000, limit: 7 * 60 + 3, loginLimit: 2 + 1 });
+    expect(c.bodyLimitBytes).toBe(512 * 1024);
     expect(c.migrateOnStart).toBe(true);
     expect(c.jwt.ttlSeconds).toBe(3600);
   });
@@ -143,14 +155,24 @@ describe('loadConfig', () => {
       'https://a.example',
       'http://localhost:5173',
     ]);
-    expect(issues(env({ CORS_ORIGINS: '*' })).join('\n')).toMatch(/CORS_ORIGINS entry "\*"/);
-    expect(issues(env({ CORS_ORIGINS: 'https://a.example/path' })).join('\n')).toMatch(/exactly scheme/);
+    expect(issues(env({ CORS_ORIGINS: '*' })).join('\n')).toMatch(/CORS_ORIGINS must be .*"\*" is not one/);
+    expect(issues(env({ CORS_ORIGINS: 'https://a.example/path' })).join('\n')).toMatch(/CORS_ORIGINS must be .*exact origins/);
   });
 
   it('validates JWT_TTL', () => {
     expect(loadConfig(env({ JWT_TTL: '90s' })).jwt.ttlSeconds).toBe(90);
     expect(issues(env({ JWT_TTL: '15 minutes' })).join('\n')).toMatch(/JWT_TTL must look like/);
     expect(issues(env({ JWT_TTL: '48h' })).join('\n')).toMatch(/JWT_TTL must be at most 24h/);
+  });
+
+  it('collects every bad shared setting, each named by its variable, with the rule the stack applies too', () => {
+    const found = issues(
+      env({ RATE_LIMIT_RPS: '0', AUTH_RATE_LIMIT_BURST: 'x', CLIENT_MAX_BODY_SIZE: '2g', JWT_TTL: '1d' }),
+    ).join('\n');
+    expect(found).toMatch(/RATE_LIMIT_RPS must be a whole number from 1 to 100000/);
+    expect(found).toMatch(/AUTH_RATE_LIMIT_BURST must be a whole number from 0 to 1000/);
+    expect(found).toMatch(/CLIENT_MAX_BODY_SIZE must be a size such as 512k/);
+    expect(found).toMatch(/JWT_TTL must look like/);
   });
 
   it('reads the initial admin from ADMIN_EMAIL + ADMIN_PASSWORD_FILE', () => {

@@ -12,8 +12,8 @@ export interface PgOptions {
     database: string;
     user: string;
     password: string;
-    clientCertificates?: boolean;
-    tlsMinVersion?: TlsVersion;
+    dbClientCerts?: boolean;
+    dbTlsMinVersion?: TlsVersion;
 }
 
 export interface PgInstance {
@@ -77,11 +77,11 @@ export async function startPostgres(opts: PgOptions): Promise<PgInstance> {
             keyPath: path.join(target, PG_FILES.key),
             caPath: path.join(target, PG_FILES.ca),
             hbaPath,
-            tlsMinVersion: opts.tlsMinVersion ?? "TLSv1.2",
+            dbTlsMinVersion: opts.dbTlsMinVersion ?? "TLSv1.2",
             socketDirectory: dir,
         }),
     );
-    fs.writeFileSync(hbaPath, renderPgHba({ clientCidr: "127.0.0.1/32", clientCertificates: opts.clientCertificates ?? false }));
+    fs.writeFileSync(hbaPath, renderPgHba({ clientCidr: "127.0.0.1/32", dbClientCerts: opts.dbClientCerts ?? false }));
     const server = new Server("postgres", "runuser", ["-u", "postgres", "--", `${PG_BIN}/postgres`, "-D", data, "-c", `config_file=${confPath}`]);
     await waitFor(
         "PostgreSQL to accept connections",

@@ -3,54 +3,30 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { BOUNDED_RESTART, hardened } from "./hardening";
 import { toLabels } from "./labels";
-import { NginxConfInput, renderNginxConf, TlsProfile } from "./render/nginx";
+import { renderNginxConf } from "./render/nginx";
 import { renderPlaceholderPage } from "./render/page";
 import { ServiceFile, ServiceFiles } from "./service-files";
+import { componentSettings, memoryMb, PROXY_KEYS, ProxyComponentSettings } from "./settings";
 
-export interface ProxyArgs {
+/**
+ * Every setting in PROXY_KEYS (`domain`, ports, TLS profile, HSTS, CSP, limits, image, …) is the
+ * stack setting of the same name, with its default (components/settings.ts).
+ */
+export interface EdgeProxyArgs extends Partial<ProxyComponentSettings> {
     /** Prefix of the container name, e.g. "nestflux-dev". */
     namePrefix: pulumi.Input<string>;
-    /** nginx image pinned by tag or digest. */
-    image: pulumi.Input<string>;
-    /** nginx version inside `image`: picks the HTTP/2 directive form. */
-    nginxVersion: string;
     edgeNetworkName: pulumi.Input<string>;
     appNetworkName: pulumi.Input<string>;
-    /** Public host name. */
-    serverName: string;
-    /** Host address the ports are published on. Default: 127.0.0.1. */
-    bindAddress?: string;
-    /** Host ports. Defaults: 80 and 443. */
-    httpPort?: number;
-    httpsPort?: number;
     /** Leaf certificate followed by its intermediates. */
     certificateChainPem: pulumi.Input<string>;
     /** Secret. */
     privateKeyPem: pulumi.Input<string>;
     /** Issuer chain of a public certificate: enables OCSP stapling. */
     trustedChainPem?: pulumi.Input<string>;
-    /** Default: intermediate (TLS 1.2 + 1.3). */
-    tlsProfile?: TlsProfile;
-    hsts: NginxConfInput["hsts"];
-    contentSecurityPolicy: string;
-    permissionsPolicy: string;
-    rateLimit: NginxConfInput["rateLimit"];
-    /** Upstream timeouts in seconds. Default: 30. */
-    timeoutSeconds?: number;
-    /** Default: 1m. */
-    clientMaxBodySize?: string;
     /** API replicas as host:port. */
     upstreams: pulumi.Input<string[]>;
     /** When the API speaks HTTPS: the CA to verify it and the name it must present. */
     upstreamTls?: { caCertificatePem: pulumi.Input<string>; serverName: string };
-    /** Host directory of the built SPA, mounted read-only; unset serves a placeholder page. */
-    spaDir?: string;
-    /** Serve /.well-known/acme-challenge/ on HTTP from a host directory. */
-    acmeDir?: string;
-    /** Memory limit in MB. Default: 128. */
-    memoryMb?: number;
-    /** CPU limit. Default: "1.0". */
-    cpus?: string;
     /** Numeric uid:gid of the `nginx` user in the image; nginx runs as it, master included. Default: "101:101". */
     runAs?: string;
     labels?: Record<string, pulumi.Input<string>>;
@@ -62,8 +38,43 @@ const ACME_ROOT = "/var/www/acme";
 /** Unprivileged ports inside the container: no root master, no CAP_NET_BIND_SERVICE. */
 export const PROXY_CONTAINER_PORTS = { http: 8080, https: 8443 } as const;
 
+/** Where the container finds what the config names, apart from the settings. */
+export interface EdgeNginxWiring {
+    upstreams: string[];
+    /** A public certificate's issuer chain is mounted: OCSP stapling. */
+    trustedChain: boolean;
+    /** The API speaks HTTPS and must present this name. */
+    upstreamTlsServerName?: string;
+}
+
+/** The nginx.conf the proxy container runs: the settings, in the container's paths and ports. */
+export function edgeNginxConf(s: ProxyComponentSettings, wiring: EdgeNginxWiring): string {
+    return renderNginxConf({
+        ...s,
+        httpPort: PROXY_CONTAINER_PORTS.http,
+        httpsPort: PROXY_CONTAINER_PORTS.https,
+        publicHttpsPort: s.httpsPort,
+        certificatePath: `${CONF_DIR}/fullchain.pem`,
+        keyPath: `${CONF_DIR}/privkey.pem`,
+        trustedChainPath: wiring.trustedChain ? `${CONF_DIR}/chain.pem` : undefined,
+        // Docker's embedded DNS: replicas are found again after a replacement, and OCSP
+        // responders are looked up.
+        resolver: "127.0.0.11",
+        resolveUpstreams: true,
+        upstreams: wiring.upstreams,
+        upstreamTls: wiring.upstreamTlsServerName ? { caPath: `${CONF_DIR}/upstream-ca.pem`, serverName: wiring.upstreamTlsServerName } : undefined,
+        staticRoot: STATIC_ROOT,
+        acmeRoot: s.acmeDir ? ACME_ROOT : undefined,
+        mimeTypesPath: "/etc/nginx/mime.types",
+        accessLogPath: "/dev/stdout",
+        errorLogPath: "/dev/stderr",
+        pidPath: "/tmp/nginx.pid",
+        tempDir: "/var/cache/nginx",
+    });
+}
+
 /** nginx as the only published entry point: TLS termination, headers, limits, SPA, API proxy. */
-export class Proxy extends pulumi.ComponentResource {
+export class EdgeProxy extends pulumi.ComponentResource {
     public readonly containerName: pulumi.Output<string>;
     /** The rendered nginx.conf (no secrets in it). */
     public readonly nginxConf: pulumi.Output<string>;
@@ -71,52 +82,23 @@ export class Proxy extends pulumi.ComponentResource {
     public readonly configHash: pulumi.Output<string>;
     public readonly url: pulumi.Output<string>;
 
-    constructor(name: string, args: ProxyArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("nestflux:edge:Proxy", name, {}, opts);
-        const httpPort = args.httpPort ?? 80;
-        const httpsPort = args.httpsPort ?? 443;
-        const bindAddress = args.bindAddress ?? "127.0.0.1";
+    constructor(name: string, args: EdgeProxyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("nestflux:edge:EdgeProxy", name, {}, opts);
+        const s = componentSettings(`EdgeProxy ${name}`, PROXY_KEYS, args);
         const runAs = args.runAs ?? "101:101";
         const [uid, gid] = runAs.split(":");
         const labels = toLabels(args.labels);
 
-        this.nginxConf = pulumi.output(args.upstreams).apply((upstreams) =>
-            renderNginxConf({
-                nginxVersion: args.nginxVersion,
-                serverName: args.serverName,
-                httpPort: PROXY_CONTAINER_PORTS.http,
-                httpsPort: PROXY_CONTAINER_PORTS.https,
-                publicHttpsPort: httpsPort,
-                certificatePath: `${CONF_DIR}/fullchain.pem`,
-                keyPath: `${CONF_DIR}/privkey.pem`,
-                trustedChainPath: args.trustedChainPem ? `${CONF_DIR}/chain.pem` : undefined,
-                // Docker's embedded DNS: replicas are found again after a replacement, and OCSP
-                // responders are looked up.
-                resolver: "127.0.0.11",
-                resolveUpstreams: true,
-                tlsProfile: args.tlsProfile ?? "intermediate",
-                hsts: args.hsts,
-                contentSecurityPolicy: args.contentSecurityPolicy,
-                permissionsPolicy: args.permissionsPolicy,
-                upstreams,
-                upstreamTls: args.upstreamTls ? { caPath: `${CONF_DIR}/upstream-ca.pem`, serverName: args.upstreamTls.serverName } : undefined,
-                rateLimit: args.rateLimit,
-                timeoutSeconds: args.timeoutSeconds ?? 30,
-                clientMaxBodySize: args.clientMaxBodySize ?? "1m",
-                staticRoot: STATIC_ROOT,
-                acmeRoot: args.acmeDir ? ACME_ROOT : undefined,
-                mimeTypesPath: "/etc/nginx/mime.types",
-                accessLogPath: "/dev/stdout",
-                errorLogPath: "/dev/stderr",
-                pidPath: "/tmp/nginx.pid",
-                tempDir: "/var/cache/nginx",
-            }),
-        );
+        this.nginxConf = pulumi
+            .output(args.upstreams)
+            .apply((upstreams) =>
+                edgeNginxConf(s, { upstreams, trustedChain: args.trustedChainPem !== undefined, upstreamTlsServerName: args.upstreamTls?.serverName }),
+            );
         this.configHash = pulumi
             .all([this.nginxConf, args.certificateChainPem])
             .apply(([conf, cert]) => createHash("sha256").update(conf).update(cert).digest("hex"));
 
-        const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
+        const image = new docker.RemoteImage(`${name}-image`, { name: s.proxyImage, keepLocally: true }, { parent: this });
         const files: ServiceFile[] = [
             { name: "nginx.conf", content: this.nginxConf },
             { name: "fullchain.pem", content: args.certificateChainPem },
@@ -132,8 +114,8 @@ export class Proxy extends pulumi.ComponentResource {
 
         const volumes: docker.types.input.ContainerVolume[] = [{ volumeName: config.volumeName, containerPath: CONF_DIR, readOnly: true }];
         const revisions: pulumi.Input<string>[] = [config.revision];
-        if (args.spaDir) {
-            volumes.push({ hostPath: args.spaDir, containerPath: STATIC_ROOT, readOnly: true });
+        if (s.spaDir) {
+            volumes.push({ hostPath: s.spaDir, containerPath: STATIC_ROOT, readOnly: true });
         } else {
             const site = new ServiceFiles(
                 `${name}-site`,
@@ -141,7 +123,7 @@ export class Proxy extends pulumi.ComponentResource {
                     name: pulumi.interpolate`${args.namePrefix}-proxy-site`,
                     image: image.imageId,
                     owner: runAs,
-                    files: [{ name: "index.html", content: renderPlaceholderPage(args.serverName) }],
+                    files: [{ name: "index.html", content: renderPlaceholderPage(s.domain) }],
                     labels: args.labels,
                 },
                 { parent: this },
@@ -149,12 +131,13 @@ export class Proxy extends pulumi.ComponentResource {
             volumes.push({ volumeName: site.volumeName, containerPath: STATIC_ROOT, readOnly: true });
             revisions.push(site.revision);
         }
-        if (args.acmeDir) {
-            volumes.push({ hostPath: args.acmeDir, containerPath: ACME_ROOT, readOnly: true });
+        if (s.acmeDir) {
+            volumes.push({ hostPath: s.acmeDir, containerPath: ACME_ROOT, readOnly: true });
         }
 
         const container = new docker.Container(
-            `${name}-nginx`,
+            // Named like the component: the container is the proxy.
+            name,
             {
                 name: pulumi.interpolate`${args.namePrefix}-proxy`,
                 image: image.imageId,
@@ -164,8 +147,8 @@ export class Proxy extends pulumi.ComponentResource {
                 entrypoints: ["nginx", "-c", `${CONF_DIR}/nginx.conf`, "-g", "daemon off;"],
                 volumes,
                 ports: [
-                    { internal: PROXY_CONTAINER_PORTS.http, external: httpPort, ip: bindAddress, protocol: "tcp" },
-                    { internal: PROXY_CONTAINER_PORTS.https, external: httpsPort, ip: bindAddress, protocol: "tcp" },
+                    { internal: PROXY_CONTAINER_PORTS.http, external: s.httpPort, ip: s.bindAddress, protocol: "tcp" },
+                    { internal: PROXY_CONTAINER_PORTS.https, external: s.httpsPort, ip: s.bindAddress, protocol: "tcp" },
                 ],
                 networksAdvanced: [{ name: args.edgeNetworkName }, { name: args.appNetworkName }],
                 healthcheck: {
@@ -184,7 +167,7 @@ export class Proxy extends pulumi.ComponentResource {
                     "/var/cache/nginx": `rw,noexec,nosuid,size=64m,uid=${uid},gid=${gid},mode=0700`,
                     "/tmp": "rw,noexec,nosuid,size=16m,mode=1777",
                 },
-                ...hardened({ memoryMb: args.memoryMb ?? 128, cpus: args.cpus ?? "1.0" }),
+                ...hardened({ memoryMb: memoryMb(s.proxyMemory)!, cpus: s.proxyCpus }),
                 ...BOUNDED_RESTART,
                 labels: [
                     ...labels,
@@ -197,7 +180,7 @@ export class Proxy extends pulumi.ComponentResource {
         );
 
         this.containerName = container.name;
-        this.url = pulumi.output(`https://${args.serverName}${httpsPort === 443 ? "" : `:${httpsPort}`}/`);
+        this.url = pulumi.output(`https://${s.domain}${s.httpsPort === 443 ? "" : `:${s.httpsPort}`}/`);
         this.registerOutputs({ containerName: this.containerName, configHash: this.configHash, url: this.url });
     }
 }
