@@ -35,6 +35,8 @@ export interface EdgeProxyArgs extends Partial<ProxyComponentSettings> {
 const CONF_DIR = "/etc/nestflux";
 const STATIC_ROOT = "/usr/share/nginx/html";
 const ACME_ROOT = "/var/www/acme";
+/** `server … resolve` needs it; proxyImage's rule refuses older tags. */
+export const MIN_NGINX_VERSION = "1.27.3";
 /** Unprivileged ports inside the container: no root master, no CAP_NET_BIND_SERVICE. */
 export const PROXY_CONTAINER_PORTS = { http: 8080, https: 8443 } as const;
 
@@ -51,6 +53,8 @@ export interface EdgeNginxWiring {
 export function edgeNginxConf(s: ProxyComponentSettings, wiring: EdgeNginxWiring): string {
     return renderNginxConf({
         ...s,
+        // The oldest version proxyImage may hold: the text is valid for it and every later one.
+        nginxVersion: MIN_NGINX_VERSION,
         httpPort: PROXY_CONTAINER_PORTS.http,
         httpsPort: PROXY_CONTAINER_PORTS.https,
         publicHttpsPort: s.httpsPort,

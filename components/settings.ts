@@ -116,11 +116,17 @@ function hostDirProblem(what: string) {
             : `must be an absolute host path ${what} (printable, without :, commas or . and .. segments), or empty`;
 }
 
-function nginxVersionProblem(v: string): string | undefined {
+/** The nginx version an official image's tag names (`nginx:1.30.6-trixie` → 1.30.6), if any. */
+export function nginxTagVersion(image: string): string | undefined {
+    return /^(?:docker\.io\/)?(?:library\/)?nginx:(\d+\.\d+\.\d+)(?:-[\w.-]+)?$/.exec(image)?.[1];
+}
+
+function proxyImageProblem(v: string): string | undefined {
+    const pinned = imageProblem(false)(v);
+    if (pinned) return pinned;
     // The proxy re-resolves API replicas through Docker's DNS (`server … resolve`).
-    return /^\d{1,3}\.\d{1,3}(\.\d{1,3})?$/.test(v) && supportsUpstreamResolve(v)
-        ? undefined
-        : "must be the nginx version of proxyImage, 1.27.3 or later, such as 1.30.6";
+    const version = nginxTagVersion(v);
+    return version && !supportsUpstreamResolve(version) ? `must hold nginx 1.27.3 or later (the tag names ${version})` : undefined;
 }
 
 function emailProblem(v: string): string | undefined {
@@ -208,8 +214,11 @@ export const PROXY_SETTINGS = {
         headerValueProblem,
     ),
     permissionsPolicy: str("camera=(), microphone=(), geolocation=(), payment=(), usb=()", "Permissions-Policy header value.", headerValueProblem),
-    proxyImage: str("nginx:1.30.6-trixie", "nginx image, pinned by tag or digest.", imageProblem(false)),
-    nginxVersion: str("1.30.6", "nginx version inside proxyImage: 1.27.3 or later (the proxy re-resolves API replicas through Docker's DNS).", nginxVersionProblem),
+    proxyImage: str(
+        "nginx:1.30.6-trixie",
+        "nginx image, pinned by tag or digest; nginx 1.27.3 or later (it re-resolves API replicas through Docker's DNS), checked when the tag names the version.",
+        proxyImageProblem,
+    ),
     proxyMemory: str("128MB", "Memory limit of the proxy container.", memoryProblem(32)),
     proxyCpus: str("1.0", "CPU limit of the proxy container (0.1 to 256).", cpusProblem),
     rateLimitRps: sharedInt("rateLimitRps"),
@@ -383,7 +392,6 @@ export const PROXY_KEYS = [
     "contentSecurityPolicy",
     "permissionsPolicy",
     "proxyImage",
-    "nginxVersion",
     "proxyMemory",
     "proxyCpus",
     "rateLimitRps",

@@ -11,7 +11,6 @@ export type TlsProfile = "intermediate" | "modern";
 export type NginxSettings = Pick<
         ProxyComponentSettings,
         | "domain"
-        | "nginxVersion"
         | "tlsProfile"
         | "hstsMaxAge"
         | "hstsIncludeSubDomains"
@@ -27,6 +26,8 @@ export type NginxSettings = Pick<
     >;
 
 export interface NginxConfInput extends NginxSettings {
+    /** nginx version the text is for: 1.25.1 moved HTTP/2 from `listen … http2` to `http2 on`. */
+    nginxVersion: string;
     /** Address to listen on inside the process' network namespace; empty means all. */
     listenAddress?: string;
     httpPort: number;

@@ -25,6 +25,26 @@ export async function runIndex(stack: "dev" | "prod", extra: Record<string, stri
     return result;
 }
 
+/**
+ * Run the stack program (what index.ts exports) once per config, in one module registry: loading
+ * the SDK and providers once makes a run of many configs cheap. Each run gets fresh mocks.
+ */
+export async function runProgramMany(stack: "dev" | "prod", configs: Record<string, string>[]): Promise<RunResult[]> {
+    const results: RunResult[] = [];
+    let engine!: typeof import("./mock-engine");
+    let program!: typeof import("../../program");
+    jest.isolateModules(() => {
+        engine = require("./mock-engine");
+        program = require("../../program");
+    });
+    for (const extra of configs) {
+        const config = { ...stackConfig(stack), ...extra };
+        const secrets = Object.keys(config).filter((k) => (SECRET_KEYS as readonly string[]).includes(k.split(":")[1]));
+        results.push(await engine.runUnderMocks(stack, config, () => program.nestfluxProgram(), secrets));
+    }
+    return results;
+}
+
 /** What a prod operator sets with `pulumi config set`: a public certificate for the domain. */
 export function prodCertificateConfig(domain = "nestflux.example.com"): Record<string, string> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nestflux-prod-"));

@@ -34,7 +34,6 @@ describe("parseSettings defaults", () => {
     test("pinned images: PostgreSQL 17 and an nginx that re-resolves upstreams", () => {
         expect(s.dbImage).toBe("postgres:17.12-trixie");
         expect(s.proxyImage).toBe("nginx:1.30.6-trixie");
-        expect(s.nginxVersion).toBe("1.30.6");
         expect(s.dbUser).toBe("nestflux");
     });
 
@@ -44,9 +43,10 @@ describe("parseSettings defaults", () => {
         expect([custom.dbCpus, custom.apiCpus, custom.proxyCpus]).toEqual(["0.5", "2", "0.25"]);
     });
 
-    test("nginx 1.27.3 is the oldest version accepted", () => {
-        expect(parseSettings({ nginxVersion: "1.27.3" }, "dev").nginxVersion).toBe("1.27.3");
-        expect(parseSettings({ nginxVersion: "1.28" }, "dev").nginxVersion).toBe("1.28");
+    test("nginx 1.27.3 is the oldest version accepted when the image tag names one", () => {
+        expect(parseSettings({ proxyImage: "nginx:1.27.3-alpine" }, "dev").proxyImage).toBe("nginx:1.27.3-alpine");
+        expect(parseSettings({ proxyImage: `nginx@sha256:${"a".repeat(64)}` }, "dev").proxyImage).toMatch(/^nginx@sha256/);
+        expect(parseSettings({ proxyImage: "registry.example.com/edge/nginx:2024.1" }, "dev").proxyImage).toMatch(/edge/);
     });
 
     test("dbUser may be 57 characters, so that <dbUser>_owner still fits PostgreSQL's 63", () => {
@@ -130,9 +130,8 @@ describe("parseSettings rejects bad input, naming the key", () => {
         ["weak JWT secret", { jwtSecret: "short" }, "jwtSecret", /at least 32/],
         ["origin with a path", { corsOrigins: "https://a.example.com/app" }, "corsOrigins", /origins/],
         ["relative SPA dir", { spaDir: "dist" }, "spaDir", /absolute host path/],
-        ["bad nginx version", { nginxVersion: "latest" }, "nginxVersion", /nginx version/],
-        ["nginx that cannot re-resolve upstreams", { nginxVersion: "1.27.2" }, "nginxVersion", /1\.27\.3 or later/],
-        ["nginx of an older branch", { nginxVersion: "1.26.3" }, "nginxVersion", /1\.27\.3 or later/],
+        ["nginx that cannot re-resolve upstreams", { proxyImage: "nginx:1.27.2" }, "proxyImage", /nginx 1\.27\.3 or later \(the tag names 1\.27\.2\)/],
+        ["nginx of an older branch", { proxyImage: "docker.io/library/nginx:1.26.3-bookworm" }, "proxyImage", /nginx 1\.27\.3 or later/],
         ["bad SQL identifier", { dbUser: "app; drop" }, "dbUser", /SQL identifier/],
         ["dbUser too long for its owner role", { dbUser: "u".repeat(58) }, "dbUser", /at most 57/],
         ["dbUser is the bootstrap superuser", { dbUser: "postgres" }, "dbUser", /not postgres or pg_\*/],
