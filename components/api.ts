@@ -117,11 +117,12 @@ export class Api extends pulumi.ComponentResource {
     public readonly containerIds: pulumi.Output<string[]>;
 
     constructor(name: string, args: ApiArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("nestflux:app:Api", name, {}, opts);
+        // Checked before anything is registered: a bad value leaves no half-made component.
         const s = componentSettings(`Api ${name}`, API_KEYS, args);
         if (s.apiImage === "" && !args.buildContext) {
-            throw new Error(`Api ${name}: set apiImage or buildContext`);
+            throw new Error(`Api ${name}: set apiImage (a pinned image) or buildContext (a directory with a Dockerfile)`);
         }
+        super("nestflux:app:Api", name, {}, opts);
         const replicas = s.apiReplicas;
         const runAs = args.runAs ?? "1000:1000";
         const image = this.image(name, args, s.apiImage);

@@ -87,8 +87,9 @@ export class EdgeProxy extends pulumi.ComponentResource {
     public readonly url: pulumi.Output<string>;
 
     constructor(name: string, args: EdgeProxyArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("nestflux:edge:EdgeProxy", name, {}, opts);
+        // Checked before anything is registered: a bad value leaves no half-made component.
         const s = componentSettings(`EdgeProxy ${name}`, PROXY_KEYS, args);
+        super("nestflux:edge:EdgeProxy", name, {}, opts);
         const runAs = args.runAs ?? "101:101";
         const [uid, gid] = runAs.split(":");
         const labels = toLabels(args.labels);

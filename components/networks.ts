@@ -31,8 +31,9 @@ export class Networks extends pulumi.ComponentResource {
     public readonly dataSubnet: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: NetworksArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("nestflux:network:Networks", name, {}, opts);
+        // Checked before anything is registered: a bad value leaves no half-made component.
         const s = componentSettings(`Networks ${name}`, NETWORK_KEYS, args);
+        super("nestflux:network:Networks", name, {}, opts);
         const make = (role: "edge" | "app" | "data", internal: boolean, subnet: string) =>
             new docker.Network(
                 `${name}-${role}`,

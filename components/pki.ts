@@ -62,8 +62,9 @@ export class PrivateCa extends pulumi.ComponentResource {
     public readonly leaves: Record<string, IssuedCertificate>;
 
     constructor(name: string, args: PrivateCaArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("nestflux:security:PrivateCa", name, {}, opts);
+        // Checked before anything is registered: a bad value leaves no half-made component.
         const s = componentSettings(`PrivateCa ${name}`, PKI_KEYS, args);
+        super("nestflux:security:PrivateCa", name, {}, opts);
         const algorithm = s.keyAlgorithm as KeyAlgorithm;
         const certValidityHours = s.certValidityHours;
         const earlyRenewalHours = s.certEarlyRenewalHours;

@@ -51,8 +51,9 @@ export class Postgres extends pulumi.ComponentResource {
     public readonly volumeName: pulumi.Output<string>;
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("nestflux:security:Postgres", name, {}, opts);
+        // Checked before anything is registered: a bad value leaves no half-made component.
         const s = componentSettings(`Postgres ${name}`, DB_KEYS, args);
+        super("nestflux:security:Postgres", name, {}, opts);
         const appRole = s.dbUser;
         const ownerRole = dbOwnerRole(s.dbUser);
         const runAs = args.runAs ?? "999:999";

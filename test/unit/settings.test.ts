@@ -169,3 +169,105 @@ describe("every setting reaches the program that enforces it", () => {
         expect(PLACES.nginxConf(r)).toContain("client_max_body_size 2m;");
     }, 30_000);
 });
+
+describe("components check the settings they are given, as the config check does", () => {
+    /** Construct a component under mocks and return what it threw. */
+    async function thrownBy(make: (c: typeof import("../../components")) => void): Promise<unknown> {
+        let engine!: typeof import("../support/mock-engine");
+        let components!: typeof import("../../components");
+        jest.isolateModules(() => {
+            engine = require("../support/mock-engine");
+            components = require("../../components");
+        });
+        try {
+            await engine.runUnderMocks("dev", {}, () => {
+                make(components);
+                return {};
+            });
+        } catch (e) {
+            return e;
+        }
+        return undefined;
+    }
+    const wiring = { namePrefix: "lib", edgeNetworkName: "e", appNetworkName: "a", dataNetworkName: "d" };
+
+    test("EdgeProxy refuses a header value nginx would refuse, naming itself and the field", async () => {
+        const e = await thrownBy(
+            (c) =>
+                new c.EdgeProxy("edge", {
+                    ...wiring,
+                    contentSecurityPolicy: "default-src $host",
+                    rateLimitBurst: -1,
+                    certificateChainPem: "c",
+                    privateKeyPem: "k",
+                    upstreams: ["a:1"],
+                }),
+        );
+        expect(e).toBeInstanceOf(Error);
+        expect((e as Error).message).toMatch(/^EdgeProxy edge: contentSecurityPolicy: must be a non-empty header value .* without ", \$ or \\/m);
+        expect((e as Error).message).toMatch(/^EdgeProxy edge: rateLimitBurst: must be a whole number from 0 to 100000/m);
+    });
+
+    test("Postgres, Api, Networks and PrivateCa refuse bad values the same way", async () => {
+        const pg = await thrownBy((c) => new c.Postgres("db", { ...wiring, dbUser: "postgres", certificatePem: "c", privateKeyPem: "k", caCertificatePem: "a" }));
+        expect((pg as Error).message).toMatch(/^Postgres db: dbUser: must be a lower-case SQL identifier/);
+        const login = { url: "postgresql://x" };
+        const api = await thrownBy(
+            (c) => new c.Api("api", { ...wiring, apiImage: "app:latest", database: login, migrationDatabase: login, databaseCaPem: "c", jwtSecret: "s" }),
+        );
+        expect((api as Error).message).toMatch(/^Api api: apiImage: must be an image reference pinned/);
+        const nets = await thrownBy((c) => new c.Networks("net", { namePrefix: "lib", stack: "dev", appSubnet: "10.0.0.0/33" }));
+        expect((nets as Error).message).toMatch(/^Networks net: appSubnet: must be an IPv4 CIDR/);
+        const ca = await thrownBy((c) => new c.PrivateCa("ca", { organization: "o", rotationKey: "r", leaves: [], certValidityHours: 100, certEarlyRenewalHours: 100 }));
+        expect((ca as Error).message).toMatch(/^PrivateCa ca: certEarlyRenewalHours: must be from 1 to 99/);
+    });
+
+    test("defaults come from the settings table when a component is used on its own", async () => {
+        const e = await thrownBy((c) => {
+            const values = c.componentSettings("EdgeProxy x", c.PROXY_KEYS, {});
+            expect(values).toEqual(Object.fromEntries(c.PROXY_KEYS.map((k) => [k, c.DEFAULTS[k]])));
+        });
+        expect(e).toBeUndefined();
+    });
+});
+
+describe("the API image is rebuilt for changes in its Docker build context only", () => {
+    const { hashBuildContext } = require("../../components/source-hash") as typeof import("../../components/source-hash");
+    const os = require("os") as typeof import("os");
+    const make = () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nestflux-ctx-"));
+        fs.mkdirSync(path.join(dir, "src"));
+        fs.mkdirSync(path.join(dir, "test"));
+        fs.writeFileSync(path.join(dir, ".dockerignore"), fs.readFileSync(path.join(ROOT, "api", ".dockerignore")));
+        fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM scratch\n");
+        fs.writeFileSync(path.join(dir, "src", "main.ts"), "1\n");
+        fs.writeFileSync(path.join(dir, "README.md"), "docs\n");
+        fs.writeFileSync(path.join(dir, "test", "a.spec.ts"), "t\n");
+        return dir;
+    };
+
+    test("files .dockerignore leaves out change nothing; the source, the Dockerfile and .dockerignore do", () => {
+        const dir = make();
+        const h0 = hashBuildContext(dir);
+        fs.writeFileSync(path.join(dir, "README.md"), "more docs\n");
+        fs.writeFileSync(path.join(dir, "test", "a.spec.ts"), "t2\n");
+        expect(hashBuildContext(dir)).toBe(h0);
+        fs.writeFileSync(path.join(dir, "src", "main.ts"), "2\n");
+        const h1 = hashBuildContext(dir);
+        expect(h1).not.toBe(h0);
+        fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM scratch\nUSER 1\n");
+        const h2 = hashBuildContext(dir);
+        expect(h2).not.toBe(h1);
+        fs.appendFileSync(path.join(dir, ".dockerignore"), "src/extra\n");
+        expect(hashBuildContext(dir)).not.toBe(h2);
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    test("the real API's README and tests are outside its build context", () => {
+        const ig = (require("@balena/dockerignore").default as typeof import("@balena/dockerignore").default)().add(
+            fs.readFileSync(path.join(ROOT, "api", ".dockerignore"), "utf8"),
+        );
+        expect(["README.md", "test/app.e2e-spec.ts", "node_modules", "dist"].map((f) => ig.ignores(f))).toEqual([true, true, true, true]);
+        expect(["src/main.ts", "src/config/contract.ts", "package.json", "package-lock.json"].map((f) => ig.ignores(f))).toEqual([false, false, false, false]);
+    });
+});
