@@ -9,6 +9,8 @@ import helmet from 'helmet';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { helmetOptions } from './config/helmet-options';
+import { clientErrorHandler } from './common/client-error.handler';
+import { checkJsonShape } from './common/json-shape';
 
 export interface CreateAppOptions {
   logger?: LoggerService | LogLevel[] | false;
@@ -38,8 +40,9 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
   app.set('trust proxy', config.trustProxy);
   // Registered before init, these replace Nest's default parsers (100 kB): the limit is the
   // stack's clientMaxBodySize, the same one the proxy enforces.
-  app.useBodyParser('json', { limit: config.bodyLimitBytes });
+  app.useBodyParser('json', { limit: config.bodyLimitBytes, verify: (_req: unknown, _res: unknown, buf: Buffer) => checkJsonShape(buf) });
   app.useBodyParser('urlencoded', { limit: config.bodyLimitBytes, extended: false });
+  app.use(clientErrorHandler);
   app.use(helmet(helmetOptions()));
   app.use((_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Cache-Control', 'no-store');

@@ -1,4 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { JwtService } from '@nestjs/jwt';
 import request from 'supertest';
 import WebSocket from 'ws';
 import {
@@ -6,12 +7,14 @@ import {
   ADMIN_PASSWORD,
   appEnv,
   appPort,
+  JWT_SECRET,
   dumpLogsOnFailure,
   startApp,
   startTestDb,
   StdoutCapture,
   TestDb,
 } from './support/app-env';
+import { DatabaseService } from '../src/database/database.service';
 
 /**
  * The API against a real PostgreSQL 15 over verify-full TLS. Login calls carry a unique
@@ -228,6 +231,67 @@ describe('NestFlux API (e2e, real PostgreSQL over TLS)', () => {
     });
   });
 
+  describe('hostile input never makes a 5xx', () => {
+    const ROUTES: [string, string][] = [
+      ['post', '/api/auth/login'],
+      ['get', '/api/users'],
+      ['post', '/api/users'],
+      ['get', '/api/users/me'],
+      ['get', '/api/notes'],
+      ['post', '/api/notes'],
+      ['get', '/api/notes/00000000-0000-4000-8000-000000000000'],
+      ['patch', '/api/notes/00000000-0000-4000-8000-000000000000'],
+      ['delete', '/api/notes/00000000-0000-4000-8000-000000000000'],
+      ['get', '/api/notes/%00'],
+      ['get', '/api/notes/..%2f..%2fusers'],
+      ['get', `/api/notes/${'9'.repeat(2000)}`],
+      ['get', '/api/health'],
+    ];
+    const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    const BODIES: [string, string, string][] = [
+      ['JSON nested 30000 levels', deep(30000), 'application/json'],
+      ['objects nested 5000 levels', '{"title":'.repeat(5000) + '1' + '}'.repeat(5000), 'application/json'],
+      ['a NUL in a string', JSON.stringify({ email: 'a\u0000@example.com', password: 'p\u0000p', title: 't\u0000', body: 'b\u0000' }), 'application/json'],
+      ['an array instead of an object', '[1,2,3]', 'application/json'],
+      ['a bare string', '"title"', 'application/json'],
+      ['null', 'null', 'application/json'],
+      ['nested objects in every field', JSON.stringify({ email: { $ne: 1 }, password: [1], title: { a: 1 }, body: [[]], role: {} }), 'application/json'],
+      ['prototype pollution', '{"__proto__":{"role":"admin"},"constructor":{"prototype":{"x":1}},"title":"p"}', 'application/json'],
+      ['huge numbers', '{"title":1e999999,"body":-1e999999,"email":123456789012345678901234567890}', 'application/json'],
+      ['broken JSON', '{"title": "x",', 'application/json'],
+      ['a form body', 'title=x&body=y&role=admin', 'application/x-www-form-urlencoded'],
+      ['text', 'title', 'text/plain'],
+      ['lone surrogates', '{"title":"\\ud800","body":"\\udfff"}', 'application/json'],
+    ];
+    let token: string;
+    beforeAll(async () => {
+      token = await tokenFor(ADMIN_EMAIL, ADMIN_PASSWORD);
+    });
+
+    it.each(BODIES)('%s, on every route, with and without a token', async (_name, body, type) => {
+      const found: string[] = [];
+      for (const [method, path] of ROUTES) {
+        for (const auth of [true, false]) {
+          let req = (http() as unknown as Record<string, (p: string) => request.Test>)[method](path)
+            .set('X-Forwarded-For', nextIp())
+            .set('Content-Type', type);
+          if (auth) req = req.auth(token, { type: 'bearer' });
+          const res = await req.send(body);
+          if (res.status >= 500) found.push(`${method} ${path} ${auth ? 'with' : 'without'} token: ${res.status}`);
+        }
+      }
+      expect(found).toEqual([]);
+    });
+
+    it('refuses JSON nested deeper than 32 levels and NUL characters with 400, before validation', async () => {
+      const nested = await http().post('/api/notes').auth(token, { type: 'bearer' }).set('Content-Type', 'application/json').send(deep(33));
+      expect([nested.status, nested.body.message]).toEqual([400, 'JSON must not nest deeper than 32 levels']);
+      const nul = await http().post('/api/notes').auth(token, { type: 'bearer' }).send({ title: 'a\u0000b' });
+      expect([nul.status, nul.body.message]).toEqual([400, 'JSON strings must not contain the NUL character']);
+      expect((await http().post('/api/notes').auth(token, { type: 'bearer' }).send({ title: 'fine', body: 'a\u0001b' })).status).toBe(201);
+    });
+  });
+
   describe('SQL injection', () => {
     it('payloads in login fields are inert (400/401) and the users table is intact', async () => {
       const before = db.pg.psql('SELECT count(*) FROM users', db.database).trim();
@@ -252,6 +316,54 @@ describe('NestFlux API (e2e, real PostgreSQL over TLS)', () => {
       const got = await http().get(`/api/notes/${created.body.id}`).auth(token, { type: 'bearer' });
       expect(got.body).toMatchObject({ title, body });
       expect(db.pg.psql("SELECT to_regclass('public.notes') IS NOT NULL", db.database).trim()).toBe('t');
+    });
+  });
+
+  describe('identity and role are read on every request, not trusted from the token', () => {
+    let admin: string;
+    beforeAll(async () => {
+      admin = await tokenFor(ADMIN_EMAIL, ADMIN_PASSWORD);
+    });
+    const sql = (text: string, params: unknown[]) => app.get(DatabaseService).query(text, params);
+
+    it('an admin demoted in the database loses admin rights at once (403), and cannot create admins', async () => {
+      const id = await createUser(admin, 'demoted@example.com', 'demoted-admin-pass', 'admin');
+      const token = await tokenFor('demoted@example.com', 'demoted-admin-pass');
+      expect((await http().get('/api/users').auth(token, { type: 'bearer' })).status).toBe(200);
+      await sql("UPDATE users SET role = 'user' WHERE id = $1", [id]);
+      expect((await http().get('/api/users').auth(token, { type: 'bearer' })).status).toBe(403);
+      const escalate = await http()
+        .post('/api/users')
+        .auth(token, { type: 'bearer' })
+        .send({ email: 'sneaky@example.com', password: 'sneaky-admin-pass', role: 'admin' });
+      expect(escalate.status).toBe(403);
+      expect((await http().get('/api/users/me').auth(token, { type: 'bearer' })).body.role).toBe('user');
+    });
+
+    it("a deleted user's token is refused with 401 on every route, logged as token_rejected", async () => {
+      const id = await createUser(admin, 'gone@example.com', 'gone-user-password');
+      const token = await tokenFor('gone@example.com', 'gone-user-password');
+      expect((await http().get('/api/notes').auth(token, { type: 'bearer' })).status).toBe(200);
+      await sql('DELETE FROM users WHERE id = $1', [id]);
+      out.clear();
+      expect((await http().get('/api/notes').auth(token, { type: 'bearer' })).status).toBe(401);
+      // Creating a note used to reach the database and fail on the foreign key: a 500.
+      expect((await http().post('/api/notes').auth(token, { type: 'bearer' }).send({ title: 'x' })).status).toBe(401);
+      const events = out.events('token_rejected');
+      expect(events).toHaveLength(2);
+      expect(events[0]).toMatchObject({ reason: 'unknown_user', path: '/api/notes' });
+      expect(JSON.stringify(events)).not.toContain(token);
+    });
+
+    it('a forged token with a non-UUID sub or without exp is 401, never 500', async () => {
+      const sign = (claims: object, opts: object = {}) => app.get(JwtService).signAsync(claims, opts);
+      const bad = await sign({ sub: "x' OR 1=1 --", email: 'a@b.c', role: 'admin' });
+      expect((await http().get('/api/notes').auth(bad, { type: 'bearer' })).status).toBe(401);
+      const forever = await new JwtService({ secret: JWT_SECRET }).signAsync(
+        { sub: '6f1c2a4e-8d0b-4c1e-9a57-3b2d1e0f4a61', email: 'a@b.c', role: 'admin' },
+        { issuer: 'nestflux-api', audience: 'nestflux-api' },
+      );
+      expect((await http().get('/api/notes').auth(forever, { type: 'bearer' })).status).toBe(401);
     });
   });
 

@@ -111,6 +111,33 @@ describe('process behaviour (e2e, node dist/*.js)', () => {
       expect(after.code).toBe(1);
     });
 
+    it('client errors from the body parsers (413, 415, bad JSON, refused shapes) are answered and logged at warn, without a stack', async () => {
+      const port = String(await freePort());
+      const { child, out } = await startServer(appEnv(db, { PORT: port, HOST: '127.0.0.1', CLIENT_MAX_BODY_SIZE: '1k' }));
+      const post = (body: string, headers: Record<string, string> = {}) =>
+        fetch(`http://127.0.0.1:${port}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9', ...headers }, body });
+      try {
+        const statuses = [
+          (await post(JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(4096) }))).status,
+          (await post('{}', { 'content-encoding': 'compress' })).status,
+          (await post('{"email": ')).status,
+          (await post('['.repeat(20000) + ']'.repeat(20000), { 'x-forwarded-for': '203.0.113.10' })).status,
+          (await post(JSON.stringify({ email: 'a\u0000@b.c', password: 'p' }), { 'x-forwarded-for': '203.0.113.11' })).status,
+        ];
+        expect(statuses).toEqual([413, 415, 400, 413, 400]);
+        const deep = await post('{"a":'.repeat(100) + '1' + '}'.repeat(100), { 'x-forwarded-for': '203.0.113.12' });
+        expect(deep.status).toBe(400);
+        expect(await deep.json()).toMatchObject({ statusCode: 400, message: expect.stringMatching(/deeper than 32/) });
+      } finally {
+        await sigterm(child);
+      }
+      const lines = out().split('\n').filter((l) => l.trim());
+      expect(out()).not.toMatch(/^\s+at /m);
+      const warnings = lines.map((l) => JSON.parse(l)).filter((l) => l.context === 'ClientError');
+      expect(warnings.length).toBe(6);
+      for (const w of warnings) expect(w.level).toBe('warn');
+    });
+
     it('HTTPS=true: serves TLS; healthcheck works pinned and with the CA, fails with a wrong CA', async () => {
       const port = String(await freePort());
       const cert = db.pg.issueServerCert('api', ['DNS:api.internal', 'DNS:localhost', 'IP:127.0.0.1']);

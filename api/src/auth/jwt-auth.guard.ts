@@ -2,19 +2,36 @@ import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from
 import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import type { Request } from 'express';
+import { SecurityEventLogger, requestFacts } from '../common/security-events';
+import { UsersService } from '../users/users.service';
 import { AuthUser, JWT_AUDIENCE, JWT_ISSUER, JwtPayload } from './auth.constants';
 import { IS_PUBLIC_KEY } from './public.decorator';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Why a presented token was refused: logged, never shown to the client. */
+export type TokenRejection = 'invalid' | 'claims' | 'unknown_user';
+
+/** The claims a token must carry, with the shapes we issue; anything else is refused. */
+export function claimsProblem(p: Partial<JwtPayload> & { exp?: unknown }): boolean {
+  // jsonwebtoken accepts a token without `exp` as never expiring: we never issue one.
+  return typeof p.exp !== 'number' || typeof p.sub !== 'string' || !UUID.test(p.sub);
+}
 
 /**
  * Global guard: every route needs `Authorization: Bearer <access token>` unless it is
  * marked @Public(). Tokens travel in a header, never in a cookie, so browsers do not
- * attach them on their own and there is no CSRF surface.
+ * attach them on their own and there is no CSRF surface. The token only says who the
+ * caller is: the user's existence and role are read from the database on every request,
+ * so a deleted user is refused and a changed role applies at once.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly jwt: JwtService,
     private readonly reflector: Reflector,
+    private readonly users: UsersService,
+    private readonly events: SecurityEventLogger,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -24,7 +41,11 @@ export class JwtAuthGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
     const token = extractBearer(req.headers.authorization);
     if (!token) throw new UnauthorizedException();
-    let payload: JwtPayload;
+    const reject = (reason: TokenRejection): never => {
+      this.events.log('token_rejected', { ...requestFacts(req), reason });
+      throw new UnauthorizedException();
+    };
+    let payload: JwtPayload & { exp?: unknown };
     try {
       payload = await this.jwt.verifyAsync<JwtPayload>(token, {
         algorithms: ['HS256'],
@@ -32,10 +53,12 @@ export class JwtAuthGuard implements CanActivate {
         audience: JWT_AUDIENCE,
       });
     } catch {
-      throw new UnauthorizedException();
+      return reject('invalid');
     }
-    if (typeof payload.sub !== 'string' || typeof payload.role !== 'string') throw new UnauthorizedException();
-    req.user = { id: payload.sub, email: payload.email, role: payload.role };
+    if (claimsProblem(payload)) return reject('claims');
+    const user = await this.users.findById(payload.sub);
+    if (!user) return reject('unknown_user');
+    req.user = { id: user.id, email: user.email, role: user.role };
     return true;
   }
 }

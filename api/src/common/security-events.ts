@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 
-export type SecurityEvent = 'login_failed' | 'login_succeeded' | 'forbidden' | 'throttled' | 'user_created';
+export type SecurityEvent = 'login_failed' | 'login_succeeded' | 'forbidden' | 'throttled' | 'user_created' | 'token_rejected';
 
 type Field = string | number | boolean | null | undefined | string[];
 

@@ -63,8 +63,13 @@ describe('RolesGuard', () => {
 describe('JwtAuthGuard', () => {
   const secret = 's'.repeat(32);
   const jwt = new JwtService({ secret, signOptions: { issuer: JWT_ISSUER, audience: JWT_AUDIENCE, expiresIn: 60 } });
-  const guard = new JwtAuthGuard(jwt, new Reflector());
-  const payload = { sub: 'id-1', email: 'a@b.c', role: 'user' };
+  const id = '6f1c2a4e-8d0b-4c1e-9a57-3b2d1e0f4a61';
+  // The users table as the guard reads it: only this user exists, now an admin.
+  const users = { findById: async (q: string) => (q === id ? { id, email: 'a@b.c', role: 'admin', createdAt: new Date(0) } : undefined) };
+  const logged: Record<string, unknown>[] = [];
+  const events = { log: (event: string, fields: Record<string, unknown>) => logged.push({ event, ...fields }) };
+  const guard = new JwtAuthGuard(jwt, new Reflector(), users as never, events as never);
+  const payload = { sub: id, email: 'a@b.c', role: 'user' };
 
   it('extracts only well-formed bearer headers', () => {
     expect(extractBearer('Bearer abc')).toBe('abc');
@@ -79,11 +84,21 @@ describe('JwtAuthGuard', () => {
     await expect(guard.canActivate(ctx(Ctl.prototype.pub, req()))).resolves.toBe(true);
   });
 
-  it('accepts a valid token and sets request.user', async () => {
+  it('accepts a valid token and sets request.user from the database, not from the token', async () => {
     const token = await jwt.signAsync(payload);
     const r = req(undefined, { authorization: `Bearer ${token}` });
     await expect(guard.canActivate(ctx(Ctl.prototype.open, r))).resolves.toBe(true);
-    expect(r.user).toEqual({ id: 'id-1', email: 'a@b.c', role: 'user' });
+    expect(r.user).toEqual({ id, email: 'a@b.c', role: 'admin' });
+  });
+
+  it('logs every refused token as token_rejected with the reason, never the token', async () => {
+    logged.length = 0;
+    const token = await jwt.signAsync({ ...payload, sub: '0b7e1f00-0000-4000-8000-000000000000' });
+    await expect(guard.canActivate(ctx(Ctl.prototype.open, req(undefined, { authorization: `Bearer ${token}` })))).rejects.toBeInstanceOf(
+      UnauthorizedException,
+    );
+    expect(logged).toEqual([expect.objectContaining({ event: 'token_rejected', reason: 'unknown_user' })]);
+    expect(JSON.stringify(logged)).not.toContain(token);
   });
 
   it.each([
@@ -91,6 +106,9 @@ describe('JwtAuthGuard', () => {
     ['another secret', async () => new JwtService({ secret: 'o'.repeat(32) }).signAsync(payload, { issuer: JWT_ISSUER, audience: JWT_AUDIENCE })],
     ['expired', async () => jwt.signAsync(payload, { expiresIn: -10 })],
     ['wrong audience', async () => jwt.signAsync(payload, { audience: 'someone-else' })],
+    ['a user that does not exist', async () => jwt.signAsync({ ...payload, sub: '0b7e1f00-0000-4000-8000-000000000000' })],
+    ['a sub that is not a UUID', async () => jwt.signAsync({ ...payload, sub: "1' OR '1'='1" })],
+    ['no exp (the right secret, but it would never expire)', async () => new JwtService({ secret }).signAsync(payload, { issuer: JWT_ISSUER, audience: JWT_AUDIENCE })],
     [
       'alg none',
       async () => {
