@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { freePort } from './support/postgres-tls';
 import {
   ADMIN_EMAIL,
+  ADMIN_PASSWORD,
   appEnv,
   DIST_MAIN,
   dumpLogsOnFailure,
@@ -136,6 +137,29 @@ describe('process behaviour (e2e, node dist/*.js)', () => {
       const warnings = lines.map((l) => JSON.parse(l)).filter((l) => l.context === 'ClientError');
       expect(warnings.length).toBe(6);
       for (const w of warnings) expect(w.level).toBe('warn');
+    });
+
+    it("a burst of 40 concurrent logins keeps the process's peak memory under the container's 256 MB limit", async () => {
+      const port = String(await freePort());
+      const { child, out } = await startServer(appEnv(db, { PORT: port, HOST: '127.0.0.1', AUTH_RATE_LIMIT_RPM: '6000', AUTH_RATE_LIMIT_BURST: '1000' }));
+      try {
+        const login = (i: number) =>
+          fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${i}` },
+            body: JSON.stringify({ email: ADMIN_EMAIL, password: i % 2 === 0 ? ADMIN_PASSWORD : 'a-wrong-password' }),
+          }).then((r) => r.status);
+        const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => login(i)));
+        expect(statuses.filter((s) => s === 200)).toHaveLength(20);
+        expect(statuses.filter((s) => s === 401)).toHaveLength(20);
+        // Peak resident set size of the server over its whole life, from the kernel.
+        const hwmKb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]);
+        // The stack's default apiMemory: a container at its limit is OOM-killed.
+        expect(hwmKb * 1024).toBeLessThan(256 * 1024 * 1024);
+      } finally {
+        await sigterm(child);
+      }
+      expect(out()).not.toMatch(/heap out of memory/);
     });
 
     it('HTTPS=true: serves TLS; healthcheck works pinned and with the CA, fails with a wrong CA', async () => {

@@ -1,0 +1,35 @@
+import * as argon2 from 'argon2';
+import { ARGON2_OPTIONS, hashingLoad, hashPassword, MAX_CONCURRENT_HASHES, verifyPassword } from '../../src/auth/password';
+
+describe('password hashing', () => {
+  it("hashes with OWASP's argon2id parameters: m=19 MiB, t=2, p=1", async () => {
+    const hash = await hashPassword('correct horse battery staple');
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(ARGON2_OPTIONS.memoryCost).toBe(19456);
+    await expect(verifyPassword(hash, 'correct horse battery staple')).resolves.toBe(true);
+    await expect(verifyPassword(hash, 'wrong')).resolves.toBe(false);
+  });
+
+  it("existing hashes made with the library's defaults keep verifying", async () => {
+    const old = await argon2.hash('an older password', { type: argon2.argon2id });
+    expect(old).toMatch(/m=65536,t=3,p=4/);
+    await expect(verifyPassword(old, 'an older password')).resolves.toBe(true);
+  });
+
+  it('never runs more than MAX_CONCURRENT_HASHES at once, and every caller gets its answer', async () => {
+    let peak = 0;
+    const timer = setInterval(() => (peak = Math.max(peak, hashingLoad().running)), 1);
+    const hashes = await Promise.all(Array.from({ length: 8 }, (_, i) => hashPassword(`password number ${i}`)));
+    clearInterval(timer);
+    expect(peak).toBeLessThanOrEqual(MAX_CONCURRENT_HASHES);
+    expect(peak).toBeGreaterThan(0);
+    expect(hashingLoad()).toEqual({ running: 0, waiting: 0 });
+    const checks = await Promise.all(hashes.map((h, i) => verifyPassword(h, `password number ${i}`)));
+    expect(checks).toEqual(Array(8).fill(true));
+  });
+
+  it('a malformed hash is a mismatch, not an error', async () => {
+    await expect(verifyPassword('not-a-hash', 'x')).resolves.toBe(false);
+    expect(hashingLoad()).toEqual({ running: 0, waiting: 0 });
+  });
+});
