@@ -435,6 +435,26 @@ describe('NestFlux API (e2e, real PostgreSQL over TLS)', () => {
       }
     });
 
+    it('the general limit counts a client across all routes, not per route', async () => {
+      // A minute's budget of RATE_LIMIT_RPS=1, RATE_LIMIT_BURST=3: 63 requests.
+      const strict = await startApp(appEnv(db, { RATE_LIMIT_RPS: '1', RATE_LIMIT_BURST: '3', MIGRATE_ON_START: 'false' }));
+      try {
+        const token = (await request(strict.getHttpServer()).post('/api/auth/login').set('X-Forwarded-For', '192.0.2.200').send({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD })).body
+          .accessToken as string;
+        const ip = '192.0.2.201';
+        const codes: number[] = [];
+        for (let i = 0; i < 64; i++) {
+          const path = i % 2 === 0 ? '/api/notes' : '/api/users/me';
+          codes.push((await request(strict.getHttpServer()).get(path).set('X-Forwarded-For', ip).auth(token, { type: 'bearer' })).status);
+        }
+        // Per route, each path would have had 63 and none would be refused.
+        expect(codes.slice(0, 63).every((c) => c === 200)).toBe(true);
+        expect(codes[63]).toBe(429);
+      } finally {
+        await strict.close();
+      }
+    });
+
     it('other routes use the wider default limit', async () => {
       const ip = '198.51.100.77'; // blocked for login above
       const res = await http().get('/api/health/ready').set('X-Forwarded-For', ip);

@@ -18,7 +18,7 @@ export const LoginThrottle = () => SetMetadata(LOGIN_THROTTLE, true);
 
 /**
  * Two named throttlers: 'default' for every route and 'login' only where @LoginThrottle()
- * is set. Both are keyed on req.ip (the guard's default tracker), which is the real client
+ * is set. Both are keyed on req.ip alone (the guard's default tracker), which is the real client
  * address because express 'trust proxy' only believes X-Forwarded-For from TRUST_PROXY.
  */
 export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
@@ -33,6 +33,9 @@ export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
       },
     ],
     errorMessage: 'Too many requests',
+    // Per client address across all routes, as the proxy counts; the default key also holds
+    // the controller and handler, which gave a client a fresh budget on every route.
+    generateKey: (_context: ExecutionContext, tracker: string, throttlerName: string) => `${throttlerName}:${tracker}`,
   };
 }
 
