@@ -462,6 +462,24 @@ describe('NestFlux API (e2e, real PostgreSQL over TLS)', () => {
     });
   });
 
+  describe('lists are paged', () => {
+    it('notes and users come in pages of at most 100 (50 by default), with bad paging refused with 400', async () => {
+      const token = await tokenFor(ADMIN_EMAIL, ADMIN_PASSWORD);
+      for (let i = 0; i < 3; i++) {
+        expect((await http().post('/api/notes').auth(token, { type: 'bearer' }).send({ title: `paged ${i}` })).status).toBe(201);
+      }
+      const all = (await http().get('/api/notes').auth(token, { type: 'bearer' })).body as { id: string }[];
+      const first = await http().get('/api/notes?limit=2').auth(token, { type: 'bearer' });
+      const second = await http().get('/api/notes?limit=2&offset=2').auth(token, { type: 'bearer' });
+      expect(first.body).toHaveLength(2);
+      expect([...first.body, ...second.body].map((n: { id: string }) => n.id)).toEqual(all.slice(0, 2 + second.body.length).map((n) => n.id));
+      expect((await http().get('/api/users?limit=1').auth(token, { type: 'bearer' })).body).toHaveLength(1);
+      for (const q of ['limit=101', 'limit=0', 'limit=x', 'offset=-1', 'limit=1e3', 'limit=10&limit=20']) {
+        expect([q, (await http().get(`/api/notes?${q}`).auth(token, { type: 'bearer' })).status]).toEqual([q, 400]);
+      }
+    });
+  });
+
   describe('CORS', () => {
     it('answers preflights for configured origins only', async () => {
       const ok = await http()

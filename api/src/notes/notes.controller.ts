@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { AuthUser } from '../auth/auth.constants';
+import { PageQuery } from '../common/dto/page.dto';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { CreateNoteDto, UpdateNoteDto } from './dto/note.dto';
 import { Note, NotesService } from './notes.service';
@@ -10,8 +11,8 @@ export class NotesController {
   constructor(private readonly notes: NotesService) {}
 
   @Get()
-  findAll(@CurrentUser() user: AuthUser): Promise<Note[]> {
-    return this.notes.findAll(user.id);
+  findAll(@CurrentUser() user: AuthUser, @Query() page: PageQuery): Promise<Note[]> {
+    return this.notes.findAll(user.id, page);
   }
 
   @Post()

@@ -1,4 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { PageQuery } from '../common/dto/page.dto';
 import { DatabaseService } from '../database/database.service';
 
 export interface Note {
@@ -17,10 +18,10 @@ export interface Note {
 export class NotesService {
   constructor(private readonly db: DatabaseService) {}
 
-  findAll(ownerId: string): Promise<Note[]> {
+  findAll(ownerId: string, page: PageQuery): Promise<Note[]> {
     return this.db.query<Note>(
-      'SELECT id, title, body, created_at AS "createdAt", updated_at AS "updatedAt" FROM notes WHERE owner_id = $1 ORDER BY created_at DESC, id',
-      [ownerId],
+      'SELECT id, title, body, created_at AS "createdAt", updated_at AS "updatedAt" FROM notes WHERE owner_id = $1 ORDER BY created_at DESC, id LIMIT $2 OFFSET $3',
+      [ownerId, page.limit, page.offset],
     );
   }
 

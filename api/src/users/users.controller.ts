@@ -1,4 +1,5 @@
-import { Body, Controller, Get, NotFoundException, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, NotFoundException, Post, Query, Req } from '@nestjs/common';
+import { PageQuery } from '../common/dto/page.dto';
 import type { Request } from 'express';
 import { AuthUser } from '../auth/auth.constants';
 import { CurrentUser } from '../auth/current-user.decorator';
@@ -25,8 +26,8 @@ export class UsersController {
 
   @Roles(Role.Admin)
   @Get()
-  findAll(): Promise<PublicUser[]> {
-    return this.users.findAll();
+  findAll(@Query() page: PageQuery): Promise<PublicUser[]> {
+    return this.users.findAll(page);
   }
 
   @Roles(Role.Admin)

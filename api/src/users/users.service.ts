@@ -1,6 +1,7 @@
 import { ConflictException, Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
 import { hashPassword } from '../auth/password';
+import { PageQuery } from '../common/dto/page.dto';
 import { Role } from './role.enum';
 
 export interface PublicUser {
@@ -34,8 +35,11 @@ export class UsersService {
     return rows[0];
   }
 
-  findAll(): Promise<PublicUser[]> {
-    return this.db.query<PublicUser>('SELECT id, email, role, created_at AS "createdAt" FROM users ORDER BY created_at, email');
+  findAll(page: PageQuery): Promise<PublicUser[]> {
+    return this.db.query<PublicUser>('SELECT id, email, role, created_at AS "createdAt" FROM users ORDER BY created_at, email LIMIT $1 OFFSET $2', [
+      page.limit,
+      page.offset,
+    ]);
   }
 
   async create(email: string, password: string, role: Role): Promise<PublicUser> {
