@@ -495,25 +495,58 @@ describe('NestFlux API (e2e, real PostgreSQL over TLS)', () => {
   });
 
   describe('websocket', () => {
-    it('echoes text and binary messages on /api/ws', async () => {
-      const ws = new WebSocket(`ws://127.0.0.1:${appPort(app)}/api/ws`);
+    /** Connect, send, and collect echoes until `want` arrive or the server closes. */
+    async function session(query: string, origin: string | undefined, send: (ws: WebSocket) => void, want: number) {
+      const ws = new WebSocket(`ws://127.0.0.1:${appPort(app)}/api/ws${query}`, origin ? { origin } : {});
       const received: Array<{ data: string; binary: boolean }> = [];
-      await new Promise<void>((resolve, reject) => {
+      const closed = await new Promise<number | undefined>((resolve, reject) => {
         ws.on('error', reject);
-        ws.on('open', () => {
-          ws.send('hello proxy');
-          ws.send(Buffer.from([1, 2, 3]));
-        });
+        ws.on('open', () => send(ws));
         ws.on('message', (data: Buffer, isBinary: boolean) => {
           received.push({ data: isBinary ? data.toString('hex') : data.toString(), binary: isBinary });
-          if (received.length === 2) resolve();
+          if (received.length === want) resolve(undefined);
         });
+        ws.on('close', (code: number) => resolve(code));
       });
       ws.close();
-      expect(received).toEqual([
+      return { received, closed };
+    }
+    let token: string;
+    beforeAll(async () => {
+      token = await tokenFor(ADMIN_EMAIL, ADMIN_PASSWORD);
+    });
+
+    it('echoes text and binary messages on /api/ws for a signed-in user from an allowed origin', async () => {
+      const r = await session(`?access_token=${token}`, 'https://app.example.test', (ws) => {
+        ws.send('hello proxy');
+        ws.send(Buffer.from([1, 2, 3]));
+      }, 2);
+      expect(r.received).toEqual([
         { data: 'hello proxy', binary: false },
         { data: '010203', binary: true },
       ]);
+    });
+
+    it('closes without an echo (1008) for no token, a bad token or another origin, logging why', async () => {
+      out.clear();
+      for (const [query, origin] of [
+        ['', undefined],
+        ['?access_token=not-a-token', undefined],
+        [`?access_token=${token}`, 'https://evil.example'],
+      ] as const) {
+        const r = await session(query, origin, (ws) => ws.send('hello?'), 1);
+        expect([query.slice(0, 20), origin, r.closed, r.received]).toEqual([query.slice(0, 20), origin, 1008, []]);
+      }
+      expect(out.events('token_rejected').map((e) => e.reason)).toEqual(['missing', 'invalid']);
+      expect(out.events('forbidden')).toEqual([expect.objectContaining({ reason: 'origin', origin: 'https://evil.example' })]);
+    });
+
+    it('closes a connection that sends faster than the message rate', async () => {
+      const r = await session(`?access_token=${token}`, undefined, (ws) => {
+        for (let i = 0; i < 200; i++) ws.send(`m${i}`);
+      }, 200);
+      expect(r.closed).toBe(1008);
+      expect(r.received.length).toBeLessThan(200);
     });
   });
 });

@@ -41,26 +41,28 @@ export class JwtAuthGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
     const token = extractBearer(req.headers.authorization);
     if (!token) throw new UnauthorizedException();
-    const reject = (reason: TokenRejection): never => {
-      this.events.log('token_rejected', { ...requestFacts(req), reason });
+    const result = await authenticateToken(this.jwt, this.users, token);
+    if ('rejected' in result) {
+      this.events.log('token_rejected', { ...requestFacts(req), reason: result.rejected });
       throw new UnauthorizedException();
-    };
-    let payload: JwtPayload & { exp?: unknown };
-    try {
-      payload = await this.jwt.verifyAsync<JwtPayload>(token, {
-        algorithms: ['HS256'],
-        issuer: JWT_ISSUER,
-        audience: JWT_AUDIENCE,
-      });
-    } catch {
-      return reject('invalid');
     }
-    if (claimsProblem(payload)) return reject('claims');
-    const user = await this.users.findById(payload.sub);
-    if (!user) return reject('unknown_user');
-    req.user = { id: user.id, email: user.email, role: user.role };
+    req.user = result.user;
     return true;
   }
+}
+
+/** The current user a token names, or why it is refused: shared by the HTTP guard and the websocket. */
+export async function authenticateToken(jwt: JwtService, users: Pick<UsersService, 'findById'>, token: string): Promise<{ user: AuthUser } | { rejected: TokenRejection }> {
+  let payload: JwtPayload & { exp?: unknown };
+  try {
+    payload = await jwt.verifyAsync<JwtPayload>(token, { algorithms: ['HS256'], issuer: JWT_ISSUER, audience: JWT_AUDIENCE });
+  } catch {
+    return { rejected: 'invalid' };
+  }
+  if (claimsProblem(payload)) return { rejected: 'claims' };
+  const user = await users.findById(payload.sub);
+  if (!user) return { rejected: 'unknown_user' };
+  return { user: { id: user.id, email: user.email, role: user.role } };
 }
 
 export function extractBearer(header: string | undefined): string | undefined {

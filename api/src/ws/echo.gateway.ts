@@ -1,14 +1,78 @@
 import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
+import { ConfigService } from '@nestjs/config';
+import { JwtService } from '@nestjs/jwt';
+import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
+import type * as ws from 'ws';
+import { authenticateToken } from '../auth/jwt-auth.guard';
+import { SecurityEventLogger } from '../common/security-events';
+import { APP_CONFIG_KEY, AppConfig } from '../config/app-config';
+import { UsersService } from '../users/users.service';
+
+/** Messages a connection may send per second (a burst of as many); more closes it. */
+export const WS_MESSAGES_PER_SECOND = 20;
+/** Close code for a policy violation (RFC 6455). */
+const POLICY_VIOLATION = 1008;
 
 /**
- * Tiny echo endpoint at /api/ws (served by WsAdapter on the same HTTP/HTTPS server) so
- * the reverse proxy's Upgrade handling can be tested end to end. Every text or binary
- * message is sent back unchanged. Frames are capped at 64 KiB.
+ * Echo endpoint at /api/ws (served by WsAdapter on the same HTTP/HTTPS server), so the
+ * proxy's Upgrade handling can be tested end to end. Only a signed-in user from an allowed
+ * origin gets an echo: the access token comes as `?access_token=` (browsers cannot set headers
+ * on a websocket; nginx logs $uri, never the query), the Origin must be one of CORS_ORIGINS when
+ * the client sends one, and a connection sending faster than WS_MESSAGES_PER_SECOND is closed.
+ * Frames are capped at 64 KiB.
  */
 @WebSocketGateway({ path: '/api/ws', maxPayload: 64 * 1024 })
 export class EchoGateway implements OnGatewayConnection {
-  handleConnection(client: WebSocket): void {
-    client.on('message', (data, isBinary) => client.send(data, { binary: isBinary }));
+  private readonly origins: string[];
+
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly users: UsersService,
+    private readonly events: SecurityEventLogger,
+    config: ConfigService,
+  ) {
+    this.origins = config.getOrThrow<AppConfig>(APP_CONFIG_KEY).corsOrigins;
+  }
+
+  async handleConnection(client: WebSocket, request: IncomingMessage): Promise<void> {
+    // Messages that arrive while we check wait (counted against the rate): nothing is echoed
+    // before the check passes.
+    let allowed = false;
+    const pending: [ws.RawData, boolean][] = [];
+    let tokens = WS_MESSAGES_PER_SECOND;
+    let last = Date.now();
+    const echo = (data: ws.RawData, isBinary: boolean) => {
+      const now = Date.now();
+      tokens = Math.min(WS_MESSAGES_PER_SECOND, tokens + ((now - last) / 1000) * WS_MESSAGES_PER_SECOND);
+      last = now;
+      if (tokens < 1) {
+        client.close(POLICY_VIOLATION, 'too many messages');
+        return;
+      }
+      tokens -= 1;
+      client.send(data, { binary: isBinary });
+    };
+    client.on('message', (data, isBinary) => {
+      if (allowed) echo(data, isBinary);
+      else if (pending.length < WS_MESSAGES_PER_SECOND) pending.push([data, isBinary]);
+      else client.close(POLICY_VIOLATION, 'too many messages');
+    });
+    const facts = { ip: request.socket.remoteAddress, path: '/api/ws' };
+    const origin = request.headers.origin;
+    if (origin !== undefined && !this.origins.includes(origin)) {
+      this.events.log('forbidden', { ...facts, reason: 'origin', origin: origin.slice(0, 200) });
+      client.close(POLICY_VIOLATION, 'origin not allowed');
+      return;
+    }
+    const token = new URL(request.url ?? '/', 'http://localhost').searchParams.get('access_token');
+    const result = token ? await authenticateToken(this.jwt, this.users, token) : { rejected: 'missing' as const };
+    if ('rejected' in result) {
+      this.events.log('token_rejected', { ...facts, reason: result.rejected });
+      client.close(POLICY_VIOLATION, 'authentication required');
+      return;
+    }
+    allowed = true;
+    for (const [data, isBinary] of pending.splice(0)) echo(data, isBinary);
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { UsersModule } from '../users/users.module';
 import { EchoGateway } from './echo.gateway';
 
-@Module({ providers: [EchoGateway] })
+@Module({ imports: [UsersModule], providers: [EchoGateway] })
 export class WsModule {}
