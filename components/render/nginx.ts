@@ -82,11 +82,13 @@ export const INTERMEDIATE_CIPHERS = [
 export const PROXY_OWNED_HEADERS = [
     "Content-Security-Policy",
     "Cross-Origin-Opener-Policy",
+    "Cross-Origin-Resource-Policy",
     "Permissions-Policy",
     "Referrer-Policy",
     "Strict-Transport-Security",
     "X-Content-Type-Options",
     "X-Frame-Options",
+    "X-Permitted-Cross-Domain-Policies",
     "X-Powered-By",
     "X-XSS-Protection",
 ];
@@ -130,6 +132,9 @@ export function securityHeaders(
         // OWASP: the legacy XSS auditor caused vulnerabilities; "0" switches it off where it survives.
         ["X-XSS-Protection", "0"],
         ["Cross-Origin-Opener-Policy", "same-origin"],
+        // OWASP Secure Headers: no Flash/PDF cross-domain policy files; our resources stay ours.
+        ["X-Permitted-Cross-Domain-Policies", "none"],
+        ["Cross-Origin-Resource-Policy", "same-origin"],
     ];
 }
 
@@ -143,10 +148,10 @@ function indent(lines: string[], depth: number): string[] {
     return lines.map((l) => (l === "" ? "" : pad + l));
 }
 
-function apiLocation(path: string, zone: string, burst: number, input: NginxConfInput): string[] {
+function apiLocation(match: string, zone: string, burst: number, input: NginxConfInput): string[] {
     const scheme = input.upstreamTls ? "https" : "http";
     const lines = [
-        `location ${path} {`,
+        `location ${match} {`,
         `    limit_req zone=${zone} burst=${burst} nodelay;`,
         // Compressing responses that mix secrets with reflected input invites BREACH.
         "    gzip off;",
@@ -228,7 +233,8 @@ export function renderNginxConf(input: NginxConfInput): string {
             ? ["    location ^~ /.well-known/acme-challenge/ {", `        root ${input.acmeRoot};`, "        default_type text/plain;", "    }"]
             : []),
         "    location / {",
-        `        return 301 https://$host${redirectPort}$request_uri;`,
+        // The configured name, never the client's Host header: a redirect cannot be aimed elsewhere.
+        `        return 301 https://${input.domain}${redirectPort}$request_uri;`,
         "    }",
         "}",
     ];
@@ -255,7 +261,9 @@ export function renderNginxConf(input: NginxConfInput): string {
         `    root ${input.staticRoot};`,
         "    index index.html;",
         "",
-        ...indent(apiLocation("/api/auth/", "auth", input.authRateLimitBurst, input), 1),
+        // Case-insensitive, as Express routes: /api/AUTH/login must not slip into the general zone.
+        // A regex location wins over the /api/ prefix.
+        ...indent(apiLocation("~* ^/api/auth/", "auth", input.authRateLimitBurst, input), 1),
         "",
         ...indent(apiLocation("/api/", "api", input.rateLimitBurst, input), 1),
         "",

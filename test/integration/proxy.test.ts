@@ -92,9 +92,11 @@ describeIntegration("nginx with the rendered config in front of two real API rep
         await backend?.stop();
     });
 
-    test("HTTP answers 301 to the same path on HTTPS", () => {
+    test("HTTP answers 301 to the same path on HTTPS, at the configured name whatever Host says", () => {
         const r = run("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", `http://localhost:${nginx.httpPort}/some/page?x=1`]);
         expect(r.stdout).toBe(`301 https://localhost:${nginx.httpsPort}/some/page?x=1`);
+        const spoofed = run("curl", ["-sS", "-o", "/dev/null", "-H", "Host: evil.example", "-w", "%{redirect_url}", `http://127.0.0.1:${nginx.httpPort}/x`]);
+        expect(spoofed.stdout).toBe(`https://localhost:${nginx.httpsPort}/x`);
     });
 
     test("HTTPS serves the SPA over HTTP/2; deep links fall back to index.html, never cached", () => {
@@ -115,8 +117,15 @@ describeIntegration("nginx with the rendered config in front of two real API rep
         expect(curl(`${base}/assets/missing.js`, backend.ca.certPath).status).toBe(404);
     });
 
-    test.each(["/", "/api/health", "/assets/missing.js"])("every security header is present exactly once with its value on %s", (path) => {
+    test.each(["/", "/api/health", "/api/notes", "/assets/missing.js"])("every header either side sets appears exactly once, the security headers with their values, on %s", (path) => {
         const r = curl(`${base}${path}`, backend.ca.certPath);
+        const names = [...new Set(r.headers.map(([k]) => k))];
+        expect(names.length).toBeGreaterThan(10);
+        expect(names.filter((n) => header(r, n).length !== 1)).toEqual([]);
+        expect(header(r, "x-permitted-cross-domain-policies")).toEqual(["none"]);
+        expect(header(r, "cross-origin-resource-policy")).toEqual(["same-origin"]);
+        expect(header(r, "cross-origin-opener-policy")).toEqual(["same-origin"]);
+        if (path.startsWith("/api/")) expect(header(r, "cache-control")).toEqual(["no-store"]);
         expect(header(r, "strict-transport-security")).toEqual(["max-age=63072000; includeSubDomains"]);
         expect(header(r, "content-security-policy")).toEqual(["default-src 'self'; object-src 'none'; frame-ancestors 'none'"]);
         expect(header(r, "x-content-type-options")).toEqual(["nosniff"]);
@@ -176,11 +185,12 @@ describeIntegration("nginx with the rendered config in front of two real API rep
         expect(curl(`${base}/api/health`, backend.ca.certPath).status).toBe(200);
     });
 
-    test("the auth path has its own, stricter limit", () => {
+    test("the auth path has its own, stricter limit, whatever the case of the path (Express routes case-insensitively)", () => {
         const codes: number[] = [];
         for (let i = 0; i < 10; i++) {
+            // Alternating: in separate zones neither spelling would reach the auth limit.
             codes.push(
-                curl(`${base}/api/auth/login`, backend.ca.certPath, ["-X", "POST", "-H", "content-type: application/json", "--data", '{"email":"nobody@example.com","password":"wrong-password"}'])
+                curl(`${base}${i % 2 === 0 ? "/api/auth/login" : "/api/AUTH/login"}`, backend.ca.certPath, ["-X", "POST", "-H", "content-type: application/json", "--data", '{"email":"nobody@example.com","password":"wrong-password"}'])
                     .status,
             );
         }

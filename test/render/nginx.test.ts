@@ -74,9 +74,10 @@ describe("renderNginxConf", () => {
     });
 
     test("port 80 redirects to HTTPS with 301, keeping a non-default port", () => {
-        expect(block(conf, "location / {").join("\n")).toBe("return 301 https://$host$request_uri;");
+        expect(block(conf, "location / {").join("\n")).toBe("return 301 https://app.example.com$request_uri;");
         const dev = renderNginxConf(nginxInput({ publicHttpsPort: 8443 }));
-        expect(dev).toContain("return 301 https://$host:8443$request_uri;");
+        expect(dev).toContain("return 301 https://app.example.com:8443$request_uri;");
+        expect(conf).not.toContain("https://$host");
     });
 
     test("the ACME challenge path is served on HTTP only when configured", () => {
@@ -118,7 +119,7 @@ describe("renderNginxConf", () => {
         expect(lines).toContain("limit_req_zone $binary_remote_addr zone=api:10m rate=10r/s;");
         expect(lines).toContain("limit_req_zone $binary_remote_addr zone=auth:10m rate=10r/m;");
         expect(lines).toContain("limit_req_status 429;");
-        expect(block(conf, "location /api/auth/ {")).toContain("limit_req zone=auth burst=5 nodelay;");
+        expect(block(conf, "location ~* ^/api/auth/ {")).toContain("limit_req zone=auth burst=5 nodelay;");
     });
 
     test("HTTPS to the API verifies the peer against the CA and the service name", () => {
