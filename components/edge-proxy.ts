@@ -104,41 +104,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
             .apply(([conf, cert]) => createHash("sha256").update(conf).update(cert).digest("hex"));
 
         const image = new docker.RemoteImage(`${name}-image`, { name: s.proxyImage, keepLocally: true }, { parent: this });
-        const files: ServiceFile[] = [
-            { name: "nginx.conf", content: this.nginxConf },
-            { name: "fullchain.pem", content: args.certificateChainPem },
-            { name: "privkey.pem", content: args.privateKeyPem, secret: true },
-        ];
-        if (args.trustedChainPem) files.push({ name: "chain.pem", content: args.trustedChainPem });
-        if (args.upstreamTls) files.push({ name: "upstream-ca.pem", content: args.upstreamTls.caCertificatePem });
-        const config = new ServiceFiles(
-            `${name}-config`,
-            { name: pulumi.interpolate`${args.namePrefix}-proxy-config`, image: image.imageId, owner: runAs, files, labels: args.labels },
-            { parent: this },
-        );
-
-        const volumes: docker.types.input.ContainerVolume[] = [{ volumeName: config.volumeName, containerPath: CONF_DIR, readOnly: true }];
-        const revisions: pulumi.Input<string>[] = [config.revision];
-        if (s.spaDir) {
-            volumes.push({ hostPath: s.spaDir, containerPath: STATIC_ROOT, readOnly: true });
-        } else {
-            const site = new ServiceFiles(
-                `${name}-site`,
-                {
-                    name: pulumi.interpolate`${args.namePrefix}-proxy-site`,
-                    image: image.imageId,
-                    owner: runAs,
-                    files: [{ name: "index.html", content: renderPlaceholderPage(s.domain) }],
-                    labels: args.labels,
-                },
-                { parent: this },
-            );
-            volumes.push({ volumeName: site.volumeName, containerPath: STATIC_ROOT, readOnly: true });
-            revisions.push(site.revision);
-        }
-        if (s.acmeDir) {
-            volumes.push({ hostPath: s.acmeDir, containerPath: ACME_ROOT, readOnly: true });
-        }
+        const { volumes, revisions } = this.mounts(name, args, s, image, runAs);
 
         const container = new docker.Container(
             // Named like the component: the container is the proxy.
@@ -187,5 +153,45 @@ export class EdgeProxy extends pulumi.ComponentResource {
         this.containerName = container.name;
         this.url = pulumi.output(`https://${s.domain}${s.httpsPort === 443 ? "" : `:${s.httpsPort}`}/`);
         this.registerOutputs({ containerName: this.containerName, configHash: this.configHash, url: this.url });
+    }
+
+    /** The read-only mounts: rendered config and keys, then the SPA (or a placeholder) and ACME files. */
+    private mounts(name: string, args: EdgeProxyArgs, s: ProxyComponentSettings, image: docker.RemoteImage, runAs: string) {
+        const files: ServiceFile[] = [
+            { name: "nginx.conf", content: this.nginxConf },
+            { name: "fullchain.pem", content: args.certificateChainPem },
+            { name: "privkey.pem", content: args.privateKeyPem, secret: true },
+        ];
+        if (args.trustedChainPem) files.push({ name: "chain.pem", content: args.trustedChainPem });
+        if (args.upstreamTls) files.push({ name: "upstream-ca.pem", content: args.upstreamTls.caCertificatePem });
+        const config = new ServiceFiles(
+            `${name}-config`,
+            { name: pulumi.interpolate`${args.namePrefix}-proxy-config`, image: image.imageId, owner: runAs, files, labels: args.labels },
+            { parent: this },
+        );
+
+        const volumes: docker.types.input.ContainerVolume[] = [{ volumeName: config.volumeName, containerPath: CONF_DIR, readOnly: true }];
+        const revisions: pulumi.Input<string>[] = [config.revision];
+        if (s.spaDir) {
+            volumes.push({ hostPath: s.spaDir, containerPath: STATIC_ROOT, readOnly: true });
+        } else {
+            const site = new ServiceFiles(
+                `${name}-site`,
+                {
+                    name: pulumi.interpolate`${args.namePrefix}-proxy-site`,
+                    image: image.imageId,
+                    owner: runAs,
+                    files: [{ name: "index.html", content: renderPlaceholderPage(s.domain) }],
+                    labels: args.labels,
+                },
+                { parent: this },
+            );
+            volumes.push({ volumeName: site.volumeName, containerPath: STATIC_ROOT, readOnly: true });
+            revisions.push(site.revision);
+        }
+        if (s.acmeDir) {
+            volumes.push({ hostPath: s.acmeDir, containerPath: ACME_ROOT, readOnly: true });
+        }
+        return { volumes, revisions };
     }
 }

@@ -54,8 +54,6 @@ export class Postgres extends pulumi.ComponentResource {
         // Checked before anything is registered: a bad value leaves no half-made component.
         const s = componentSettings(`Postgres ${name}`, DB_KEYS, args);
         super("nestflux:security:Postgres", name, {}, opts);
-        const appRole = s.dbUser;
-        const ownerRole = dbOwnerRole(s.dbUser);
         const runAs = args.runAs ?? "999:999";
         const labels = toLabels(args.labels);
         // Letters and digits only: ≈238 bits, and safe inside a connection URL without escaping.
@@ -73,58 +71,7 @@ export class Postgres extends pulumi.ComponentResource {
             { parent: this, retainOnDelete: true },
         );
 
-        const conf = renderPostgresConf({
-            port: DB_PORT,
-            listenAddresses: "*",
-            certificatePath: `${CONF_DIR}/${PG_FILES.certificate}`,
-            keyPath: `${CONF_DIR}/${PG_FILES.key}`,
-            caPath: `${CONF_DIR}/${PG_FILES.ca}`,
-            hbaPath: `${CONF_DIR}/${PG_FILES.hba}`,
-            dbTlsMinVersion: s.dbTlsMinVersion as TlsVersion,
-        });
-        const hba = pulumi
-            .output(args.clientCidr)
-            .apply((clientCidr) =>
-                renderPgHba({ clientCidr, dbClientCerts: s.dbClientCerts, users: [appRole, ownerRole] }),
-            );
-        const config = new ServiceFiles(
-            `${name}-config`,
-            {
-                name: pulumi.interpolate`${args.namePrefix}-db-config`,
-                image: image.imageId,
-                owner: runAs,
-                files: [
-                    { name: PG_FILES.conf, content: conf },
-                    { name: PG_FILES.hba, content: hba },
-                    { name: PG_FILES.certificate, content: args.certificatePem },
-                    { name: PG_FILES.ca, content: args.caCertificatePem },
-                    // PostgreSQL refuses a key that others can read or that it does not own.
-                    { name: PG_FILES.key, content: args.privateKeyPem, secret: true, mode: "0600" },
-                    { name: PG_FILES.superuserPassword, content: superuserPassword, secret: true },
-                    { name: PG_FILES.ownerPassword, content: ownerPassword, secret: true },
-                    { name: PG_FILES.appPassword, content: appPassword, secret: true },
-                ],
-                labels: args.labels,
-            },
-            { parent: this },
-        );
-        const initdb = new ServiceFiles(
-            `${name}-initdb`,
-            {
-                name: pulumi.interpolate`${args.namePrefix}-db-initdb`,
-                image: image.imageId,
-                owner: runAs,
-                files: [
-                    {
-                        name: "10-roles.sh",
-                        content: renderRolesScript({ database: s.dbName, ownerRole, appRole, passwordDir: CONF_DIR }),
-                        mode: "0555",
-                    },
-                ],
-                labels: args.labels,
-            },
-            { parent: this },
-        );
+        const { config, initdb } = this.files(name, args, s, image, runAs, { superuserPassword, ownerPassword, appPassword });
 
         const container = new docker.Container(
             // Named like the component: the container is the database.
@@ -182,5 +129,72 @@ export class Postgres extends pulumi.ComponentResource {
         this.containerName = container.name;
         this.volumeName = data.name;
         this.registerOutputs({ host: this.host, port: this.port, containerName: this.containerName, volumeName: this.volumeName });
+    }
+
+    /** The rendered configuration, keys and passwords, and the init script that creates the roles. */
+    private files(
+        name: string,
+        args: PostgresArgs,
+        s: DbComponentSettings,
+        image: docker.RemoteImage,
+        runAs: string,
+        passwords: { superuserPassword: pulumi.Output<string>; ownerPassword: pulumi.Output<string>; appPassword: pulumi.Output<string> },
+    ): { config: ServiceFiles; initdb: ServiceFiles } {
+        const { superuserPassword, ownerPassword, appPassword } = passwords;
+        const appRole = s.dbUser;
+        const ownerRole = dbOwnerRole(s.dbUser);
+        const conf = renderPostgresConf({
+            port: DB_PORT,
+            listenAddresses: "*",
+            certificatePath: `${CONF_DIR}/${PG_FILES.certificate}`,
+            keyPath: `${CONF_DIR}/${PG_FILES.key}`,
+            caPath: `${CONF_DIR}/${PG_FILES.ca}`,
+            hbaPath: `${CONF_DIR}/${PG_FILES.hba}`,
+            dbTlsMinVersion: s.dbTlsMinVersion as TlsVersion,
+        });
+        const hba = pulumi
+            .output(args.clientCidr)
+            .apply((clientCidr) =>
+                renderPgHba({ clientCidr, dbClientCerts: s.dbClientCerts, users: [appRole, ownerRole] }),
+            );
+        const config = new ServiceFiles(
+            `${name}-config`,
+            {
+                name: pulumi.interpolate`${args.namePrefix}-db-config`,
+                image: image.imageId,
+                owner: runAs,
+                files: [
+                    { name: PG_FILES.conf, content: conf },
+                    { name: PG_FILES.hba, content: hba },
+                    { name: PG_FILES.certificate, content: args.certificatePem },
+                    { name: PG_FILES.ca, content: args.caCertificatePem },
+                    // PostgreSQL refuses a key that others can read or that it does not own.
+                    { name: PG_FILES.key, content: args.privateKeyPem, secret: true, mode: "0600" },
+                    { name: PG_FILES.superuserPassword, content: superuserPassword, secret: true },
+                    { name: PG_FILES.ownerPassword, content: ownerPassword, secret: true },
+                    { name: PG_FILES.appPassword, content: appPassword, secret: true },
+                ],
+                labels: args.labels,
+            },
+            { parent: this },
+        );
+        const initdb = new ServiceFiles(
+            `${name}-initdb`,
+            {
+                name: pulumi.interpolate`${args.namePrefix}-db-initdb`,
+                image: image.imageId,
+                owner: runAs,
+                files: [
+                    {
+                        name: "10-roles.sh",
+                        content: renderRolesScript({ database: s.dbName, ownerRole, appRole, passwordDir: CONF_DIR }),
+                        mode: "0555",
+                    },
+                ],
+                labels: args.labels,
+            },
+            { parent: this },
+        );
+        return { config, initdb };
     }
 }

@@ -383,7 +383,7 @@ describe("dev stack under mocks (the real index.ts)", () => {
         expect(lines).toContain("resolver 127.0.0.11 valid=5s ipv6=off;");
         expect(lines).toContain("proxy_pass http://api_backend;");
         expect(lines).toContain('add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;');
-        expect(lines).toContain("return 301 https://$host:8443$request_uri;");
+        expect(lines).toContain("return 301 https://localhost:8443$request_uri;");
         expect(lines).toContain("ssl_certificate /etc/nestflux/fullchain.pem;");
         expect(lines).toContain("ssl_certificate_key /etc/nestflux/privkey.pem;");
         expect(label(p, "nestflux.config-sha256")).toMatch(/^[0-9a-f]{64}$/);

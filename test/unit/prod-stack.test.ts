@@ -98,7 +98,7 @@ describe("prod stack under mocks (the real index.ts)", () => {
             `0.0.0.0:443->${PROXY_CONTAINER_PORTS.https}`,
         ]);
         expect(nginxConf()).toContain('"max-age=63072000; includeSubDomains; preload"');
-        expect(nginxConf()).toContain("return 301 https://$host$request_uri;");
+        expect(nginxConf()).toContain("return 301 https://nestflux.example.com$request_uri;");
         for (const c of apis()) expect(env(c).TRUST_PROXY).toBe("172.28.1.0/24");
     });
 
