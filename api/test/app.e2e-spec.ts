@@ -227,6 +227,14 @@ describe('NestFlux API (e2e, real PostgreSQL over TLS)', () => {
         .auth(token, { type: 'bearer' })
         .send({ email: 'x@example.com', password: 'short', role: 'user' });
       expect(shortPw.status).toBe(400);
+      for (const [password, message] of [
+        [' '.repeat(20), /only whitespace/],
+        ['passwordpassword', /too common/],
+        ['a'.repeat(30), /too repetitive/],
+      ] as const) {
+        const res = await http().post('/api/users').auth(token, { type: 'bearer' }).send({ email: 'weak@example.com', password, role: 'user' });
+        expect([res.status, JSON.stringify(res.body.message)]).toEqual([400, expect.stringMatching(message)]);
+      }
       expect((await http().get('/api/notes/not-a-uuid').auth(token, { type: 'bearer' })).status).toBe(400);
     });
   });

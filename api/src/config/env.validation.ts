@@ -18,8 +18,6 @@ import {
 } from 'class-validator';
 
 export { MIN_JWT_SECRET_LENGTH } from './contract';
-/** Minimum length of the initial admin password. */
-export const MIN_ADMIN_PASSWORD_LENGTH = 12;
 
 const BOOL = ['true', 'false'];
 

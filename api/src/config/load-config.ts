@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { AppConfig } from './app-config';
-import { ENV_KEYS, EnvironmentVariables, MIN_ADMIN_PASSWORD_LENGTH } from './env.validation';
+import { ENV_KEYS, EnvironmentVariables } from './env.validation';
+import { passwordProblem } from '../users/password-policy';
 import { readApiSettings, sizeBytes, splitList, ttlSeconds } from './contract';
 import { ParseError, parseDatabaseUrl, parseTrustProxy } from './parsers';
 
@@ -123,8 +124,9 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): A
   if (vars.ADMIN_EMAIL && vars.ADMIN_PASSWORD_FILE) {
     try {
       const password = readSecretFile(vars.ADMIN_PASSWORD_FILE);
-      if (password.length < MIN_ADMIN_PASSWORD_LENGTH) {
-        issues.push(`ADMIN_PASSWORD_FILE: the password must be at least ${MIN_ADMIN_PASSWORD_LENGTH} characters`);
+      const problem = passwordProblem(password);
+      if (problem !== undefined) {
+        issues.push(`ADMIN_PASSWORD_FILE: the ${problem}`);
       } else {
         admin = { email: vars.ADMIN_EMAIL.toLowerCase(), password };
       }

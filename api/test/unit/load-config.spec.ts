@@ -180,7 +180,7 @@ describe('loadConfig', () => {
     expect(c.admin).toEqual({ email: 'admin@example.com', password: 'a-long-admin-password' });
     expect(issues(env({ ADMIN_EMAIL: 'admin@example.com' })).join('\n')).toMatch(/ADMIN_PASSWORD_FILE is required/);
     expect(issues(env({ ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD_FILE: file('short', 'short') })).join('\n')).toMatch(
-      /ADMIN_PASSWORD_FILE: the password must be at least 12/,
+      /ADMIN_PASSWORD_FILE: the password must be at least 15/,
     );
   });
 

@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsEmail, IsEnum, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsEnum, IsString, MaxLength, Validate } from 'class-validator';
+import { PasswordPolicy } from '../password-policy';
 import { Role } from '../role.enum';
 
 export class CreateUserDto {
@@ -9,8 +10,7 @@ export class CreateUserDto {
   email!: string;
 
   @IsString()
-  @MinLength(12)
-  @MaxLength(1024)
+  @Validate(PasswordPolicy)
   password!: string;
 
   @IsEnum(Role)
