@@ -23,6 +23,8 @@ export interface EdgeProxyArgs extends Partial<ProxyComponentSettings> {
     privateKeyPem: pulumi.Input<string>;
     /** Issuer chain of a public certificate: enables OCSP stapling. */
     trustedChainPem?: pulumi.Input<string>;
+    /** OpenSSL version in proxyImage. Default: from a Debian release in its tag; unknown means classical key exchange only. */
+    opensslVersion?: string;
     /** API replicas as host:port. */
     upstreams: pulumi.Input<string[]>;
     /** When the API speaks HTTPS: the CA to verify it and the name it must present. */
@@ -47,6 +49,14 @@ export interface EdgeNginxWiring {
     trustedChain: boolean;
     /** The API speaks HTTPS and must present this name. */
     upstreamTlsServerName?: string;
+    /** OpenSSL in the image; default: read from a Debian release in the tag (see imageOpensslVersion). */
+    opensslVersion?: string;
+}
+
+/** OpenSSL of the Debian release an image's tag names (`nginx:1.30.6-trixie` → 3.5), if it names one. */
+export function imageOpensslVersion(image: string): string | undefined {
+    const release = /[:-](bookworm|trixie|forky)(?:-slim)?$/.exec(image)?.[1];
+    return release === undefined ? undefined : { bookworm: "3.0", trixie: "3.5", forky: "3.5" }[release];
 }
 
 /** The nginx.conf the proxy container runs: the settings, in the container's paths and ports. */
@@ -55,6 +65,7 @@ export function edgeNginxConf(s: ProxyComponentSettings, wiring: EdgeNginxWiring
         ...s,
         // The oldest version proxyImage may hold: the text is valid for it and every later one.
         nginxVersion: MIN_NGINX_VERSION,
+        opensslVersion: wiring.opensslVersion ?? imageOpensslVersion(s.proxyImage),
         httpPort: PROXY_CONTAINER_PORTS.http,
         httpsPort: PROXY_CONTAINER_PORTS.https,
         publicHttpsPort: s.httpsPort,
@@ -97,7 +108,12 @@ export class EdgeProxy extends pulumi.ComponentResource {
         this.nginxConf = pulumi
             .output(args.upstreams)
             .apply((upstreams) =>
-                edgeNginxConf(s, { upstreams, trustedChain: args.trustedChainPem !== undefined, upstreamTlsServerName: args.upstreamTls?.serverName }),
+                edgeNginxConf(s, {
+                    upstreams,
+                    trustedChain: args.trustedChainPem !== undefined,
+                    upstreamTlsServerName: args.upstreamTls?.serverName,
+                    opensslVersion: args.opensslVersion,
+                }),
             );
         this.configHash = pulumi
             .all([this.nginxConf, args.certificateChainPem])

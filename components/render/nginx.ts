@@ -28,6 +28,12 @@ export type NginxSettings = Pick<
 export interface NginxConfInput extends NginxSettings {
     /** nginx version the text is for: 1.25.1 moved HTTP/2 from `listen … http2` to `http2 on`. */
     nginxVersion: string;
+    /**
+     * OpenSSL nginx runs with, when known: from 3.5 the hybrid post-quantum group X25519MLKEM768
+     * leads the key-exchange groups (Mozilla's guideline 6.0); older versions would refuse the
+     * name, so unknown means the classical groups only.
+     */
+    opensslVersion?: string;
     /** Address to listen on inside the process' network namespace; empty means all. */
     listenAddress?: string;
     httpPort: number;
@@ -105,6 +111,12 @@ function versionAtLeast(version: string, min: [number, number, number]): boolean
 /** Whether this nginx version re-resolves upstream servers (`server … resolve`, 1.27.3 and later). */
 export function supportsUpstreamResolve(nginxVersion: string): boolean {
     return versionAtLeast(nginxVersion, [1, 27, 3]);
+}
+
+/** Key-exchange groups, strongest first: the post-quantum hybrid where OpenSSL has it (3.5+). */
+export function ecdhCurves(opensslVersion: string | undefined): string {
+    const classical = "X25519:prime256v1:secp384r1";
+    return opensslVersion !== undefined && versionAtLeast(opensslVersion, [3, 5, 0]) ? `X25519MLKEM768:${classical}` : classical;
 }
 
 /** Whether this nginx version takes the `http2 on;` directive (1.25.1 and later). */
@@ -248,7 +260,7 @@ export function renderNginxConf(input: NginxConfInput): string {
         `    ssl_certificate ${input.certificatePath};`,
         `    ssl_certificate_key ${input.keyPath};`,
         ...indent(tls, 1),
-        "    ssl_ecdh_curve X25519:prime256v1:secp384r1;",
+        `    ssl_ecdh_curve ${ecdhCurves(input.opensslVersion)};`,
         "    ssl_session_cache shared:TLS:10m;",
         "    ssl_session_timeout 1d;",
         // Tickets are off: their keys never rotate without a restart, which breaks forward secrecy.

@@ -27,6 +27,7 @@ describe("renderNginxConf", () => {
         expect(lines).toContain("ssl_session_cache shared:TLS:10m;");
         expect(lines).toContain("ssl_session_tickets off;");
         expect(lines).toContain("ssl_prefer_server_ciphers on;");
+        expect(lines).toContain("ssl_ecdh_curve X25519:prime256v1:secp384r1;");
         expect(lines).toContain("server_tokens off;");
         expect(INTERMEDIATE_CIPHERS).not.toMatch(/CBC|RC4|3DES|SHA:|MD5/);
     });
@@ -215,5 +216,14 @@ describe("renderNginxConf", () => {
 
     test("the same input renders the same text (no churn on re-run)", () => {
         expect(renderNginxConf(nginxInput())).toBe(conf);
+    });
+});
+
+describe("key exchange follows the target's OpenSSL", () => {
+    test("OpenSSL 3.5 and later lead with the post-quantum hybrid X25519MLKEM768; older or unknown get the classical groups", () => {
+        expect(renderNginxConf(nginxInput({ opensslVersion: "3.5.1" }))).toContain("ssl_ecdh_curve X25519MLKEM768:X25519:prime256v1:secp384r1;");
+        expect(renderNginxConf(nginxInput({ opensslVersion: "3.6.5" }))).toContain("ssl_ecdh_curve X25519MLKEM768:");
+        expect(renderNginxConf(nginxInput({ opensslVersion: "3.0.22" }))).toContain("ssl_ecdh_curve X25519:prime256v1:secp384r1;");
+        expect(renderNginxConf(nginxInput({}))).not.toContain("MLKEM");
     });
 });

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { API_PORT, DB_HOST, apiReplicaHost } from "../../components/names";
-import { PROXY_CONTAINER_PORTS } from "../../components/edge-proxy";
+import { imageOpensslVersion, PROXY_CONTAINER_PORTS } from "../../components/edge-proxy";
 import { renderRolesScript } from "../../components/render/postgres";
 import type { Registered, RunResult } from "../support/mock-engine";
 import { runIndex } from "../support/stacks";
@@ -387,6 +387,13 @@ describe("dev stack under mocks (the real index.ts)", () => {
         expect(lines).toContain("ssl_certificate /etc/nestflux/fullchain.pem;");
         expect(lines).toContain("ssl_certificate_key /etc/nestflux/privkey.pem;");
         expect(label(p, "nestflux.config-sha256")).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    test("the default trixie image (OpenSSL 3.5) leads key exchange with X25519MLKEM768; an image of unknown OpenSSL does not", () => {
+        expect(file(proxy(), "/etc/nestflux/nginx.conf").content).toContain("ssl_ecdh_curve X25519MLKEM768:X25519:prime256v1:secp384r1;");
+        expect([imageOpensslVersion("nginx:1.30.6-trixie"), imageOpensslVersion("nginx:1.28.0-bookworm")]).toEqual(["3.5", "3.0"]);
+        expect(imageOpensslVersion("nginx:1.30.6-alpine")).toBeUndefined();
+        expect(imageOpensslVersion(`nginx@sha256:${"a".repeat(64)}`)).toBeUndefined();
     });
 
     test("nginx runs unprivileged: no user directive, pid on tmpfs, listening on 8080 and 8443", () => {

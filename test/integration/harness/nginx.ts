@@ -20,6 +20,13 @@ export function nginxVersion(): string {
     return m[1];
 }
 
+/** The OpenSSL this nginx runs with, so the renderer picks the key-exchange groups it knows. */
+export function nginxOpensslVersion(): string {
+    const m = /running with OpenSSL (\d+\.\d+\.\d+)|built with OpenSSL (\d+\.\d+\.\d+)/.exec(run("nginx", ["-V"]).stderr);
+    if (!m) throw new Error("cannot read the OpenSSL version from nginx -V");
+    return m[1] ?? m[2];
+}
+
 /**
  * A real nginx serving the rendered nginx.conf. Every setting is the stack's; only ports, paths
  * and the listen address are remapped to this machine.
@@ -36,6 +43,7 @@ export async function startNginx(over: Partial<NginxConfInput> & Pick<NginxConfI
 
     const conf = renderNginxConf({
         nginxVersion: nginxVersion(),
+        opensslVersion: nginxOpensslVersion(),
         domain: "localhost",
         listenAddress: "127.0.0.1",
         httpPort,
