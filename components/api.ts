@@ -49,6 +49,8 @@ export interface ApiArgs extends Partial<ApiComponentSettings> {
     admin?: { email: pulumi.Input<string>; password: pulumi.Input<string> };
     /** Serve HTTPS natively with this certificate; plain HTTP when unset. */
     https?: ApiTlsFiles;
+    /** The site's origin (https://<domain>[:port]): its pages may open the API's websocket. Default: none. */
+    publicOrigin?: string;
     /** Value of the API's TRUST_PROXY: whose X-Forwarded-For to believe. Default: "loopback". */
     trustProxy?: pulumi.Input<string | undefined>;
     /** Numeric uid:gid the image runs as; files are owned by it. Default: "1000:1000" (node). */
@@ -69,7 +71,7 @@ export function apiSettingsEnvironment(s: ApiComponentSettings): string[] {
 }
 
 /** Environment of a replica, apart from TRUST_PROXY (known only once the app network exists). */
-export function replicaEnvironment(s: ApiComponentSettings, opts: { https: boolean; clientTls: boolean }): string[] {
+export function replicaEnvironment(s: ApiComponentSettings, opts: { https: boolean; clientTls: boolean; publicOrigin?: string }): string[] {
     return [
         "NODE_ENV=production",
         `PORT=${API_PORT}`,
@@ -79,6 +81,7 @@ export function replicaEnvironment(s: ApiComponentSettings, opts: { https: boole
         ...apiSettingsEnvironment(s),
         // The schema job owns the schema; the replicas' role could not migrate it anyway.
         "MIGRATE_ON_START=false",
+        ...(opts.publicOrigin ? [`PUBLIC_ORIGIN=${opts.publicOrigin}`] : []),
         ...(opts.https ? ["HTTPS=true", `HTTPS_CERT_FILE=${FILES_DIR}/https.crt`, `HTTPS_KEY_FILE=${FILES_DIR}/https.key`] : ["HTTPS=false"]),
     ];
 }
@@ -193,7 +196,7 @@ export class Api extends pulumi.ComponentResource {
             files.push({ name: "https.crt", content: args.https.certificatePem }, { name: "https.key", content: args.https.privateKeyPem, secret: true });
         }
         const envs: pulumi.Input<string>[] = [
-            ...replicaEnvironment(s, { https: args.https !== undefined, clientTls: args.database.clientTls !== undefined }),
+            ...replicaEnvironment(s, { https: args.https !== undefined, clientTls: args.database.clientTls !== undefined, publicOrigin: args.publicOrigin }),
             pulumi.interpolate`TRUST_PROXY=${args.trustProxy ?? "loopback"}`,
         ];
         const seeded = new ServiceFiles(

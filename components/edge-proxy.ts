@@ -178,7 +178,8 @@ export class EdgeProxy extends pulumi.ComponentResource {
             { name: "fullchain.pem", content: args.certificateChainPem },
             { name: "privkey.pem", content: args.privateKeyPem, secret: true },
         ];
-        if (args.trustedChainPem) files.push({ name: "chain.pem", content: args.trustedChainPem });
+        // The same test as the rendered config's: a chain file exactly when the config names one.
+        if (args.trustedChainPem !== undefined) files.push({ name: "chain.pem", content: args.trustedChainPem });
         if (args.upstreamTls) files.push({ name: "upstream-ca.pem", content: args.upstreamTls.caCertificatePem });
         const config = new ServiceFiles(
             `${name}-config`,

@@ -71,6 +71,11 @@ export function certificateExpiry<T>(caExpiresAt: T, edgeExpiresAt: T, leaves: R
     return expiry;
 }
 
+/** Where browsers load the site from: the origin of the proxy's HTTPS port. */
+export function publicOrigin(s: Pick<StackSettings, "domain" | "httpsPort">): string {
+    return `https://${s.domain}${s.httpsPort === 443 ? "" : `:${s.httpsPort}`}`;
+}
+
 /** A verify-full URL for a database role: secret, because it carries the password. */
 function databaseUrl(role: string, password: pulumi.Output<string>, dbName: string): pulumi.Output<string> {
     return pulumi.secret(pulumi.interpolate`postgresql://${role}:${password}@${DB_HOST}:${DB_PORT}/${dbName}?sslmode=verify-full`);
@@ -177,6 +182,7 @@ export class NestFlux extends pulumi.ComponentResource {
                 jwtSecret,
                 admin: adminPassword ? { email: s.adminEmail, password: adminPassword } : undefined,
                 https: pki.leaves.api,
+                publicOrigin: publicOrigin(s),
                 // Only the proxy shares the app network with the API, so its subnet is the proxy.
                 trustProxy: networks.appSubnet.apply((cidr) => cidr ?? "uniquelocal"),
                 labels,

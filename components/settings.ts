@@ -60,7 +60,9 @@ function headerValueProblem(v: string): string | undefined {
 }
 
 function hostNameProblem(v: string): string | undefined {
-    return validator.isFQDN(v, { require_tld: false, allow_underscores: false, allow_trailing_dot: false }) && v.length <= 253
+    // ASCII only: an internationalised name must be given in its punycode (xn--) form, the one
+    // certificates and the Host header carry.
+    return /^[a-z0-9.-]+$/i.test(v) && validator.isFQDN(v, { require_tld: false, allow_underscores: false, allow_trailing_dot: false }) && v.length <= 253
         ? undefined
         : "must be a DNS host name such as app.example.com or localhost";
 }
@@ -69,8 +71,28 @@ function ipProblem(v: string): string | undefined {
     return validator.isIP(v) ? undefined : "must be an IP address such as 127.0.0.1 or 0.0.0.0";
 }
 
+/** An IPv4 CIDR as [network, prefix length], when it is one in canonical form (no host bits). */
+export function parseCidr(v: string): [number, number] | undefined {
+    if (!validator.isIPRange(v, 4)) return undefined;
+    const [ip, len] = v.split("/");
+    const addr = ip.split(".").reduce((a, o) => a * 256 + Number(o), 0);
+    const prefix = Number(len);
+    const size = 2 ** (32 - prefix);
+    return addr % size === 0 ? [addr, prefix] : undefined;
+}
+
 function cidrProblem(v: string): string | undefined {
-    return v === "" || validator.isIPRange(v, 4) ? undefined : "must be an IPv4 CIDR such as 172.28.1.0/24, or empty for a Docker-assigned subnet";
+    if (v === "") return undefined;
+    const parsed = parseCidr(v);
+    // Docker needs room for the gateway and the containers: /29 is the smallest useful subnet.
+    return parsed && parsed[1] <= 29 ? undefined : "must be an IPv4 network in CIDR form with no host bits, /29 or larger, such as 172.28.1.0/24, or empty for a Docker-assigned subnet";
+}
+
+function overlaps(a: string, b: string): boolean {
+    const [x, px] = parseCidr(a)!;
+    const [y, py] = parseCidr(b)!;
+    const size = 2 ** (32 - Math.min(px, py));
+    return Math.floor(x / size) === Math.floor(y / size);
 }
 
 const IMAGE_REF = /^[a-z0-9][a-z0-9._\/:-]{0,254}(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
@@ -90,7 +112,7 @@ export function memoryMb(v: string): number | undefined {
 function memoryProblem(minMb: number) {
     return (v: string) => {
         const mb = memoryMb(v);
-        return mb === undefined || mb < minMb ? `must be a size like 256MB or 1GB, at least ${minMb}MB` : undefined;
+        return mb === undefined || mb < minMb || mb > 1024 * 1024 ? `must be a size like 256MB or 1GB, from ${minMb}MB to 1TB` : undefined;
     };
 }
 
@@ -100,11 +122,23 @@ function cpusProblem(v: string): string | undefined {
         : "must be a number of CPUs from 0.1 to 256, such as 0.5 or 2";
 }
 
+/** PostgreSQL's reserved key words (SQL Key Words appendix) and role names it keeps for itself. */
+const SQL_RESERVED = new Set(
+    (
+        "all analyse analyze and any array as asc asymmetric authorization binary both case cast check collate collation column concurrently " +
+        "constraint create cross current_catalog current_date current_role current_schema current_time current_timestamp current_user default " +
+        "deferrable desc distinct do else end except false fetch for foreign freeze from full grant group having ilike in initially inner " +
+        "intersect into is isnull join lateral leading left like limit localtime localtimestamp natural none not notnull null offset on only or " +
+        "order outer overlaps placing primary public references returning right select session_user similar some symmetric system_user table " +
+        "tablesample then to trailing true union unique user using variadic verbose when where window with"
+    ).split(" "),
+);
+
 function sqlIdentProblem(max: number) {
     return (v: string) =>
-        new RegExp(`^[a-z_][a-z0-9_]{0,${max - 1}}$`).test(v) && v !== "postgres" && !v.startsWith("pg_")
+        new RegExp(`^[a-z_][a-z0-9_]{0,${max - 1}}$`).test(v) && v !== "postgres" && !v.startsWith("pg_") && !SQL_RESERVED.has(v)
             ? undefined
-            : `must be a lower-case SQL identifier (letters, digits, underscore, at most ${max}), not postgres or pg_*`;
+            : `must be a lower-case SQL identifier (letters, digits, underscore, at most ${max}), not postgres, pg_* or an SQL reserved word`;
 }
 
 function hostDirProblem(what: string) {
@@ -116,9 +150,9 @@ function hostDirProblem(what: string) {
             : `must be an absolute host path ${what} (printable, without :, commas or . and .. segments), or empty`;
 }
 
-/** The nginx version an official image's tag names (`nginx:1.30.6-trixie` → 1.30.6), if any. */
+/** The nginx version an official image's tag names (`nginx:1.30.6-trixie` → 1.30.6, `nginx:1.26` → 1.26), if any. */
 export function nginxTagVersion(image: string): string | undefined {
-    return /^(?:docker\.io\/)?(?:library\/)?nginx:(\d+\.\d+\.\d+)(?:-[\w.-]+)?$/.exec(image)?.[1];
+    return /^(?:docker\.io\/)?(?:library\/)?nginx:(\d+\.\d+(?:\.\d+)?)(?:-[\w.-]+)?$/.exec(image)?.[1];
 }
 
 function proxyImageProblem(v: string): string | undefined {
@@ -126,11 +160,14 @@ function proxyImageProblem(v: string): string | undefined {
     if (pinned) return pinned;
     // The proxy re-resolves API replicas through Docker's DNS (`server … resolve`).
     const version = nginxTagVersion(v);
-    return version && !supportsUpstreamResolve(version) ? `must hold nginx 1.27.3 or later (the tag names ${version})` : undefined;
+    // A branch tag (1.27) follows the branch's newest release: 1.27 is accepted, 1.26 is not.
+    const full = version && version.split(".").length === 2 ? `${version}.99` : version;
+    return full && !supportsUpstreamResolve(full) ? `must hold nginx 1.27.3 or later (the tag names ${version})` : undefined;
 }
 
 function emailProblem(v: string): string | undefined {
-    return v === "" || (validator.isEmail(v, { require_tld: false }) && v.length <= 254) ? undefined : "must be an e-mail address, or empty for no initial admin";
+    // The API checks ADMIN_EMAIL with class-validator's IsEmail (validator's defaults): the same rule.
+    return v === "" || (validator.isEmail(v) && v.length <= 254) ? undefined : "must be an e-mail address with a top-level domain, or empty for no initial admin";
 }
 
 function pemProblem(v: string): string | undefined {
@@ -316,6 +353,18 @@ const CROSS_RULES: { keys: SettingKey[]; check: (s: Settings) => Issue | undefin
     {
         keys: ["caValidityHours", "certValidityHours"],
         check: (s) => (s.caValidityHours >= s.certValidityHours ? undefined : { key: "caValidityHours", problem: `must be at least certValidityHours (${s.certValidityHours})` }),
+    },
+    {
+        keys: ["edgeSubnet", "appSubnet", "dataSubnet"],
+        check: (s) => {
+            const set = (["edgeSubnet", "appSubnet", "dataSubnet"] as const).filter((k) => s[k] !== "");
+            for (let i = 0; i < set.length; i++) {
+                for (let j = i + 1; j < set.length; j++) {
+                    if (overlaps(s[set[i]], s[set[j]])) return { key: set[j], problem: `must not overlap ${set[i]} (${s[set[i]]})` };
+                }
+            }
+            return undefined;
+        },
     },
     {
         keys: ["httpPort", "httpsPort"],

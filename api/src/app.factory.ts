@@ -9,7 +9,7 @@ import helmet from 'helmet';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { helmetOptions } from './config/helmet-options';
-import { clientErrorHandler } from './common/client-error.handler';
+import { clientErrorHandler, requireJsonBodies } from './common/client-error.handler';
 import { checkJsonShape } from './common/json-shape';
 
 export interface CreateAppOptions {
@@ -38,11 +38,16 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
   // Only X-Forwarded-For written by the configured proxy is believed; req.ip is then the
   // real client address (used by the throttler and the security log).
   app.set('trust proxy', config.trustProxy);
-  // Registered before init, these replace Nest's default parsers (100 kB): the limit is the
+  // Registered before init, this replaces Nest's default parsers (100 kB): the limit is the
   // stack's clientMaxBodySize, the same one the proxy enforces.
-  app.useBodyParser('json', { limit: config.bodyLimitBytes, verify: (_req: unknown, _res: unknown, buf: Buffer) => checkJsonShape(buf) });
-  app.useBodyParser('urlencoded', { limit: config.bodyLimitBytes, extended: false });
+  // JSON only: no route takes a form, and an unparsed form body cannot smuggle a NUL past the
+  // shape check.
+  app.useBodyParser('json', {
+    limit: config.bodyLimitBytes,
+    verify: (_req: unknown, _res: unknown, buf: Buffer, encoding: string) => checkJsonShape(buf, encoding),
+  });
   app.use(clientErrorHandler);
+  app.use(requireJsonBodies);
   app.use(helmet(helmetOptions()));
   app.use((_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Cache-Control', 'no-store');

@@ -15,6 +15,7 @@ import {
   TestDb,
 } from './support/app-env';
 import { DatabaseService } from '../src/database/database.service';
+import { WS_AUTH_PROTOCOL } from '../src/ws/echo.gateway';
 
 /**
  * The API against a real PostgreSQL 15 over verify-full TLS. Login calls carry a unique
@@ -31,7 +32,7 @@ describe('NestFlux API (e2e, real PostgreSQL over TLS)', () => {
   beforeAll(async () => {
     db = await startTestDb();
     out.start();
-    app = await startApp(appEnv(db, { CORS_ORIGINS: 'https://app.example.test', CLIENT_MAX_BODY_SIZE: '200k' }));
+    app = await startApp(appEnv(db, { CORS_ORIGINS: 'https://app.example.test', PUBLIC_ORIGIN: 'https://site.example.test', CLIENT_MAX_BODY_SIZE: '200k' }));
   });
 
   afterAll(async () => {
@@ -297,6 +298,18 @@ describe('NestFlux API (e2e, real PostgreSQL over TLS)', () => {
       const nul = await http().post('/api/notes').auth(token, { type: 'bearer' }).send({ title: 'a\u0000b' });
       expect([nul.status, nul.body.message]).toEqual([400, 'JSON strings must not contain the NUL character']);
       expect((await http().post('/api/notes').auth(token, { type: 'bearer' }).send({ title: 'fine', body: 'a\u0001b' })).status).toBe(201);
+      // UTF-16 would hide both from the byte scan: refused before it is decoded.
+      for (const charset of ['utf-16le', 'utf-16', 'utf-32']) {
+        const wide = await http()
+          .post('/api/notes')
+          .auth(token, { type: 'bearer' })
+          .set('Content-Type', `application/json; charset=${charset}`)
+          .send(Buffer.from(JSON.stringify({ title: 'a\u0000b' }), 'utf16le'));
+        expect([charset, wide.status]).toEqual([charset, 415]);
+      }
+      // Forms are not parsed at all: a NUL in one never reaches the database.
+      const form = await http().post('/api/notes').auth(token, { type: 'bearer' }).type('form').send('title=a%00b');
+      expect(form.status).toBe(415);
     });
   });
 
@@ -504,8 +517,8 @@ describe('NestFlux API (e2e, real PostgreSQL over TLS)', () => {
 
   describe('websocket', () => {
     /** Connect, send, and collect echoes until `want` arrive or the server closes. */
-    async function session(query: string, origin: string | undefined, send: (ws: WebSocket) => void, want: number) {
-      const ws = new WebSocket(`ws://127.0.0.1:${appPort(app)}/api/ws${query}`, origin ? { origin } : {});
+    async function session(protocols: string[], origin: string | undefined, send: (ws: WebSocket) => void, want: number) {
+      const ws = new WebSocket(`ws://127.0.0.1:${appPort(app)}/api/ws`, protocols, origin ? { origin } : {});
       const received: Array<{ data: string; binary: boolean }> = [];
       const closed = await new Promise<number | undefined>((resolve, reject) => {
         ws.on('error', reject);
@@ -517,40 +530,59 @@ describe('NestFlux API (e2e, real PostgreSQL over TLS)', () => {
         ws.on('close', (code: number) => resolve(code));
       });
       ws.close();
-      return { received, closed };
+      return { received, closed, protocol: ws.protocol };
     }
     let token: string;
     beforeAll(async () => {
       token = await tokenFor(ADMIN_EMAIL, ADMIN_PASSWORD);
     });
 
-    it('echoes text and binary messages on /api/ws for a signed-in user from an allowed origin', async () => {
-      const r = await session(`?access_token=${token}`, 'https://app.example.test', (ws) => {
-        ws.send('hello proxy');
-        ws.send(Buffer.from([1, 2, 3]));
-      }, 2);
-      expect(r.received).toEqual([
-        { data: 'hello proxy', binary: false },
-        { data: '010203', binary: true },
-      ]);
+    it("echoes for a signed-in user (token as a subprotocol, never in the URL) from the site's own or a CORS origin", async () => {
+      for (const origin of ['https://site.example.test', 'https://app.example.test', undefined]) {
+        const r = await session([WS_AUTH_PROTOCOL, token], origin, (ws) => {
+          ws.send('hello proxy');
+          ws.send(Buffer.from([1, 2, 3]));
+        }, 2);
+        expect([origin, r.protocol, r.received]).toEqual([
+          origin,
+          WS_AUTH_PROTOCOL,
+          [
+            { data: 'hello proxy', binary: false },
+            { data: '010203', binary: true },
+          ],
+        ]);
+      }
     });
 
     it('closes without an echo (1008) for no token, a bad token or another origin, logging why', async () => {
       out.clear();
-      for (const [query, origin] of [
-        ['', undefined],
-        ['?access_token=not-a-token', undefined],
-        [`?access_token=${token}`, 'https://evil.example'],
+      for (const [protocols, origin] of [
+        [[], undefined],
+        [[WS_AUTH_PROTOCOL, 'not-a-token'], undefined],
+        [[WS_AUTH_PROTOCOL, token], 'https://evil.example'],
       ] as const) {
-        const r = await session(query, origin, (ws) => ws.send('hello?'), 1);
-        expect([query.slice(0, 20), origin, r.closed, r.received]).toEqual([query.slice(0, 20), origin, 1008, []]);
+        const r = await session([...protocols], origin, (ws) => ws.send('hello?'), 1);
+        expect([protocols.length, origin, r.closed, r.received]).toEqual([protocols.length, origin, 1008, []]);
       }
       expect(out.events('token_rejected').map((e) => e.reason)).toEqual(['missing', 'invalid']);
       expect(out.events('forbidden')).toEqual([expect.objectContaining({ reason: 'origin', origin: 'https://evil.example' })]);
     });
 
+    it('ends the connection when the token expires', async () => {
+      const me = (await http().get('/api/users/me').auth(token, { type: 'bearer' })).body as { id: string };
+      const short = await new JwtService({ secret: JWT_SECRET }).signAsync(
+        { sub: me.id, email: ADMIN_EMAIL, role: 'admin' },
+        { issuer: 'nestflux-api', audience: 'nestflux-api', expiresIn: 2 },
+      );
+      const started = Date.now();
+      const r = await session([WS_AUTH_PROTOCOL, short], undefined, (ws) => ws.send('still here?'), 99);
+      expect(r.received).toEqual([{ data: 'still here?', binary: false }]);
+      expect(r.closed).toBe(1008);
+      expect(Date.now() - started).toBeGreaterThan(500);
+    });
+
     it('closes a connection that sends faster than the message rate', async () => {
-      const r = await session(`?access_token=${token}`, undefined, (ws) => {
+      const r = await session([WS_AUTH_PROTOCOL, token], undefined, (ws) => {
         for (let i = 0; i < 200; i++) ws.send(`m${i}`);
       }, 200);
       expect(r.closed).toBe(1008);

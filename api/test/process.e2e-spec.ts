@@ -129,13 +129,17 @@ describe('process behaviour (e2e, node dist/*.js)', () => {
         const deep = await post('{"a":'.repeat(100) + '1' + '}'.repeat(100), { 'x-forwarded-for': '203.0.113.12' });
         expect(deep.status).toBe(400);
         expect(await deep.json()).toMatchObject({ statusCode: 400, message: expect.stringMatching(/deeper than 32/) });
+        // A parse error's text quotes the body: neither the answer nor the log repeats it.
+        const leaky = await post('{"email":"a@b.c","password":"hunter2hunter2', { 'x-forwarded-for': '203.0.113.13' });
+        expect([leaky.status, JSON.stringify(await leaky.json())]).toEqual([400, expect.not.stringContaining('hunter2')]);
       } finally {
         await sigterm(child);
       }
       const lines = out().split('\n').filter((l) => l.trim());
       expect(out()).not.toMatch(/^\s+at /m);
+      expect(out()).not.toContain('hunter2');
       const warnings = lines.map((l) => JSON.parse(l)).filter((l) => l.context === 'ClientError');
-      expect(warnings.length).toBe(6);
+      expect(warnings.length).toBe(7);
       for (const w of warnings) expect(w.level).toBe('warn');
     });
 

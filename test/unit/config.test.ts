@@ -109,10 +109,10 @@ describe("parseSettings rejects bad input, naming the key", () => {
         ["port out of range", { httpsPort: "70000" }, "httpsPort", /from 1 to 65535/],
         ["same HTTP and HTTPS port", { httpPort: "443", httpsPort: "443" }, "httpsPort", /differ from httpPort/],
         ["malformed domain", { domain: "exa mple..com" }, "domain", /DNS host name/],
-        ["malformed CIDR", { dataSubnet: "10.0.0.0/33" }, "dataSubnet", /IPv4 CIDR/],
-        ["CIDR without mask", { appSubnet: "10.1.2.3" }, "appSubnet", /IPv4 CIDR/],
+        ["malformed CIDR", { dataSubnet: "10.0.0.0/33" }, "dataSubnet", /IPv4 network in CIDR form/],
+        ["CIDR without mask", { appSubnet: "10.1.2.3" }, "appSubnet", /IPv4 network in CIDR form/],
         ["memory that does not parse", { dbMemory: "lots" }, "dbMemory", /size like 256MB/],
-        ["memory too small", { apiMemory: "1MB" }, "apiMemory", /at least 64MB/],
+        ["memory too small", { apiMemory: "1MB" }, "apiMemory", /from 64MB to 1TB/],
         ["unpinned image", { dbImage: "postgres" }, "dbImage", /pinned/],
         ["latest tag", { proxyImage: "nginx:latest" }, "proxyImage", /other than latest/],
         ["unknown key algorithm", { keyAlgorithm: "RSA-1024" }, "keyAlgorithm", /ECDSA-P256/],
@@ -134,8 +134,8 @@ describe("parseSettings rejects bad input, naming the key", () => {
         ["nginx of an older branch", { proxyImage: "docker.io/library/nginx:1.26.3-bookworm" }, "proxyImage", /nginx 1\.27\.3 or later/],
         ["bad SQL identifier", { dbUser: "app; drop" }, "dbUser", /SQL identifier/],
         ["dbUser too long for its owner role", { dbUser: "u".repeat(58) }, "dbUser", /at most 57/],
-        ["dbUser is the bootstrap superuser", { dbUser: "postgres" }, "dbUser", /not postgres or pg_\*/],
-        ["dbUser in the reserved pg_ namespace", { dbUser: "pg_app" }, "dbUser", /not postgres or pg_\*/],
+        ["dbUser is the bootstrap superuser", { dbUser: "postgres" }, "dbUser", /not postgres, pg_\* or an SQL reserved word/],
+        ["dbUser in the reserved pg_ namespace", { dbUser: "pg_app" }, "dbUser", /not postgres, pg_\* or an SQL reserved word/],
         ["zero CPUs", { dbCpus: "0" }, "dbCpus", /number of CPUs from 0.1 to 256/],
         ["CPUs below the floor", { apiCpus: "0.05" }, "apiCpus", /number of CPUs from 0.1 to 256/],
         ["CPUs that are not a number", { proxyCpus: "one" }, "proxyCpus", /number of CPUs/],
@@ -212,5 +212,23 @@ describe("rotationWindow", () => {
         const nextWindowAt = start + (2160 - 720) * hour;
         expect(rotationWindow(nextWindowAt, 2160, 720)).toBe(rotationWindow(start, 2160, 720) + 1);
         expect(expiresAt - nextWindowAt).toBe(720 * hour);
+    });
+});
+
+describe("values Docker, PostgreSQL or the API would refuse later are refused now", () => {
+    test.each<[string, RawConfig, string, RegExp]>([
+        ["a subnet with host bits", { appSubnet: "172.28.1.5/24" }, "appSubnet", /no host bits/],
+        ["a subnet too small for containers", { dataSubnet: "172.28.2.0/30" }, "dataSubnet", /\/29 or larger/],
+        ["overlapping subnets", { edgeSubnet: "172.28.0.0/16", appSubnet: "172.28.1.0/24" }, "appSubnet", /must not overlap edgeSubnet/],
+        ["a non-ASCII domain", { domain: "bücher.example" }, "domain", /DNS host name/],
+        ["a reserved word as role", { dbUser: "user" }, "dbUser", /SQL reserved word/],
+        ["a reserved word as database", { dbName: "select" }, "dbName", /SQL reserved word/],
+        ["an admin e-mail without a top-level domain", { adminEmail: "admin@localhost" }, "adminEmail", /top-level domain/],
+        ["an nginx branch tag older than 1.27", { proxyImage: "nginx:1.26-alpine" }, "proxyImage", /1\.27\.3 or later \(the tag names 1\.26\)/],
+        ["absurd memory", { dbMemory: "9999999TB" }, "dbMemory", /to 1TB/],
+    ])("%s", (_what, raw, key, allowed) => expectConfigError(raw, key, allowed));
+
+    test("an nginx 1.27 branch tag and punycode names are fine", () => {
+        expect(parseSettings({ proxyImage: "nginx:1.27", domain: "xn--bcher-kva.example" }, "dev").proxyImage).toBe("nginx:1.27");
     });
 });

@@ -76,10 +76,10 @@ const provided = {
  * when the key does. Keys shared with the API must reach both the proxy and the API.
  */
 const TRACE: Record<SettingKey, { value: string; reaches: Place[]; base?: Record<string, string>; also?: Record<string, string> }> = {
-    domain: { value: "app.example.test", reaches: ["nginxConf", "certificates"] },
+    domain: { value: "app.example.test", reaches: ["nginxConf", "certificates", "apiEnv"] },
     bindAddress: { value: "0.0.0.0", reaches: ["proxyContainer"] },
     httpPort: { value: "8081", reaches: ["proxyContainer"] },
-    httpsPort: { value: "9443", reaches: ["proxyContainer", "nginxConf"] },
+    httpsPort: { value: "9443", reaches: ["proxyContainer", "nginxConf", "apiEnv"] },
     tlsProfile: { value: "modern", reaches: ["nginxConf"] },
     hstsMaxAge: { value: "63072001", reaches: ["nginxConf"] },
     hstsIncludeSubDomains: { value: "false", reaches: ["nginxConf"] },
@@ -217,7 +217,7 @@ describe("components check the settings they are given, as the config check does
         );
         expect((api as Error).message).toMatch(/^Api api: apiImage: must be an image reference pinned/);
         const nets = await thrownBy((c) => new c.Networks("net", { namePrefix: "lib", stack: "dev", appSubnet: "10.0.0.0/33" }));
-        expect((nets as Error).message).toMatch(/^Networks net: appSubnet: must be an IPv4 CIDR/);
+        expect((nets as Error).message).toMatch(/^Networks net: appSubnet: must be an IPv4 network in CIDR form/);
         const ca = await thrownBy((c) => new c.PrivateCa("ca", { organization: "o", rotationKey: "r", leaves: [], certValidityHours: 100, certEarlyRenewalHours: 100 }));
         expect((ca as Error).message).toMatch(/^PrivateCa ca: certEarlyRenewalHours: must be from 1 to 99/);
     });

@@ -52,7 +52,11 @@ export class JwtAuthGuard implements CanActivate {
 }
 
 /** The current user a token names, or why it is refused: shared by the HTTP guard and the websocket. */
-export async function authenticateToken(jwt: JwtService, users: Pick<UsersService, 'findById'>, token: string): Promise<{ user: AuthUser } | { rejected: TokenRejection }> {
+export async function authenticateToken(
+  jwt: JwtService,
+  users: Pick<UsersService, 'findById'>,
+  token: string,
+): Promise<{ user: AuthUser; expiresAt: number } | { rejected: TokenRejection }> {
   let payload: JwtPayload & { exp?: unknown };
   try {
     payload = await jwt.verifyAsync<JwtPayload>(token, { algorithms: ['HS256'], issuer: JWT_ISSUER, audience: JWT_AUDIENCE });
@@ -62,7 +66,7 @@ export async function authenticateToken(jwt: JwtService, users: Pick<UsersServic
   if (claimsProblem(payload)) return { rejected: 'claims' };
   const user = await users.findById(payload.sub);
   if (!user) return { rejected: 'unknown_user' };
-  return { user: { id: user.id, email: user.email, role: user.role } };
+  return { user: { id: user.id, email: user.email, role: user.role }, expiresAt: (payload.exp as number) * 1000 };
 }
 
 export function extractBearer(header: string | undefined): string | undefined {

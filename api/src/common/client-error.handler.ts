@@ -18,6 +18,12 @@ export function clientStatus(e: unknown): number | undefined {
 
 const logger = new Logger('ClientError');
 
+const CLIENT_MESSAGES: Record<number, string> = {
+  400: 'Malformed request body',
+  413: 'Request body too large',
+  415: 'Unsupported body encoding',
+};
+
 /**
  * Express error middleware, registered right after the body parsers. Their failures (413, 415,
  * bad JSON, bad gzip, refused shapes) never reach Nest's router: without this, Express' final
@@ -31,8 +37,25 @@ export function clientErrorHandler(err: unknown, req: Request, res: Response, ne
     return;
   }
   const e = err as HttpError;
-  const message = typeof e.message === 'string' ? e.message.slice(0, 200) : 'Bad request';
-  logger.warn(`${status} ${String(e.type ?? 'client_error')} ${req.method} ${(req.originalUrl ?? req.url).split('?')[0].slice(0, 200)}: ${message}`);
+  const type = typeof e.type === 'string' ? e.type : 'client_error';
+  // A JSON parse error quotes the body (passwords included): neither the log nor the answer
+  // repeats it. Our own shape refusals carry fixed texts.
+  const message = type === 'entity.shape.refused' && typeof e.message === 'string' ? e.message : CLIENT_MESSAGES[status] ?? 'Bad request';
+  logger.warn(`${status} ${type} ${req.method} ${(req.originalUrl ?? req.url).split('?')[0].slice(0, 200)}`);
   if (res.headersSent) return;
   res.status(status).json({ statusCode: status, message });
+}
+
+/**
+ * A JSON API: a request that carries a body of another type is answered 415 here. Left through,
+ * such a body would be unparsed and `@Body()` undefined, which validation cannot describe.
+ */
+export function requireJsonBodies(req: Request, res: Response, next: NextFunction): void {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (!hasBody || req.is('application/json')) {
+    next();
+    return;
+  }
+  logger.warn(`415 content_type ${req.method} ${(req.originalUrl ?? req.url).split('?')[0].slice(0, 200)}`);
+  res.status(415).json({ statusCode: 415, message: 'Request bodies must be application/json' });
 }

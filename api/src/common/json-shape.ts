@@ -3,10 +3,17 @@ export const MAX_JSON_DEPTH = 32;
 
 /** A client error body-parser reports: http-errors' shape, so it answers with this status. */
 export class BodyShapeError extends Error {
-  readonly status = 400;
-  readonly statusCode = 400;
+  readonly statusCode: number;
   readonly expose = true;
   readonly type = 'entity.shape.refused';
+
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.statusCode = status;
+  }
 }
 
 /**
@@ -15,7 +22,10 @@ export class BodyShapeError extends Error {
  * NUL character (`\u0000`) is refused by PostgreSQL's text types: both end as a 400 here, before
  * any code of ours sees the body. One pass over the bytes, no recursion.
  */
-export function checkJsonShape(buf: Buffer): void {
+export function checkJsonShape(buf: Buffer, encoding = 'utf-8'): void {
+  // body-parser also decodes UTF-16 and UTF-32, whose bytes this scan cannot read: JSON on the
+  // wire is UTF-8 (RFC 8259), so anything else is refused before it is decoded.
+  if (encoding.toLowerCase() !== 'utf-8') throw new BodyShapeError('JSON bodies must be UTF-8', 415);
   let depth = 0;
   let inString = false;
   for (let i = 0; i < buf.length; i++) {

@@ -32,6 +32,8 @@ export interface AppConfig {
   trustProxy: false | number | string[];
   /** Allowed CORS origins; empty = CORS disabled. */
   corsOrigins: string[];
+  /** The site's own origin (PUBLIC_ORIGIN), e.g. https://app.example.com: allowed to open the websocket. */
+  publicOrigin?: string;
   throttle: {
     ttlMs: number;
     limit: number;

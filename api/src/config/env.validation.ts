@@ -84,6 +84,10 @@ export class EnvironmentVariables {
   TRUST_PROXY?: string;
 
   @IsOptional()
+  @Matches(/^https?:\/\/[a-z0-9.-]+(:[0-9]{1,5})?$/, { message: 'PUBLIC_ORIGIN must be an origin such as https://app.example.com' })
+  PUBLIC_ORIGIN?: string;
+
+  @IsOptional()
   @IsEmail({}, { message: 'ADMIN_EMAIL must be an e-mail address' })
   @MaxLength(254)
   ADMIN_EMAIL?: string;
@@ -111,6 +115,7 @@ export const ENV_KEYS: ReadonlyArray<keyof EnvironmentVariables> = [
   'HTTPS_CERT_FILE',
   'HTTPS_KEY_FILE',
   'TRUST_PROXY',
+  'PUBLIC_ORIGIN',
   'ADMIN_EMAIL',
   'ADMIN_PASSWORD_FILE',
   'MIGRATE_ON_START',

@@ -147,6 +147,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): A
     https,
     trustProxy,
     corsOrigins: splitList(shared.values.corsOrigins),
+    publicOrigin: vars.PUBLIC_ORIGIN,
     // Per client and minute, the same budget the proxy's leaky buckets allow: a backstop that
     // only bites for traffic which did not come through the proxy's limits.
     throttle: {

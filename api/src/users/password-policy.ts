@@ -15,13 +15,16 @@ const COMMON = new Set((dictionary['passwords-common'] as string[]).map((p) => p
 /** What is wrong with a password, or undefined when it is acceptable. */
 export function passwordProblem(password: unknown): string | undefined {
   if (typeof password !== 'string') return 'password must be a string';
-  const length = [...password].length;
   if (password.trim() === '') return 'password must not be only whitespace';
-  if (length < MIN_PASSWORD_LENGTH) return `password must be at least ${MIN_PASSWORD_LENGTH} characters`;
+  // Counted as the user means it: compatibility forms folded (NFKC), padding spaces not counted.
+  const meant = password.normalize('NFKC').trim();
+  const length = [...meant].length;
+  if (length < MIN_PASSWORD_LENGTH) return `password must be at least ${MIN_PASSWORD_LENGTH} characters, not counting spaces at either end`;
   if (length > MAX_PASSWORD_LENGTH) return `password must be at most ${MAX_PASSWORD_LENGTH} characters`;
-  const folded = password.trim().toLowerCase();
+  const folded = meant.toLowerCase();
   if (COMMON.has(folded)) return 'password is too common; choose another';
-  if (new Set(folded).size <= 2) return 'password is too repetitive; choose another';
+  // A short unit repeated (aaaa…, abab…, 1234 1234…) or very few distinct characters.
+  if (/^(.{1,5})\1+.{0,4}$/su.test(folded) || new Set(folded).size <= 3) return 'password is too repetitive; choose another';
   return undefined;
 }
 

@@ -9,6 +9,10 @@ describe('password policy (NIST SP 800-63B)', () => {
     ['a common long password in another case, with spaces around', '  1QAZ2WSX3EDC4RFV  ', /too common/],
     ['one character repeated', 'a'.repeat(20), /too repetitive/],
     ['two characters alternating', 'ab'.repeat(10), /too repetitive/],
+    ['a short word repeated', 'abcabcabcabcabc', /too repetitive/],
+    ['digits repeated', '123412341234123', /too repetitive/],
+    ['a short password padded with spaces', 'abc' + ' '.repeat(12), /at least 15 characters, not counting spaces/],
+    ['a common password in full-width letters (NFKC)', 'ｐａｓｓｗｏｒｄｐａｓｓｗｏｒｄ', /too common/],
     ['longer than 256', 'x1'.repeat(129), /at most 256/],
     ['not a string', 123456789012345678, /must be a string/],
   ])('refuses %s', (_name, password, problem) => {
