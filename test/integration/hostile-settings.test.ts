@@ -64,6 +64,15 @@ describeIntegration("every setting under hostile values: a clear error naming th
         return { ok: r.code === 0, stderr: r.stderr };
     }
 
+    /**
+     * Keys that reach no rendered file: a value they accept must go only where it cannot break
+     * anything. Any other key outside the proxy's must refuse every hostile value.
+     */
+    const FILELESS_FREE_TEXT: Record<string, string> = {
+        certRotation: "only a replacement trigger on the leaf keys: any text re-issues them",
+        jwtSecret: "written as a file the API reads whole as the HMAC key: any text of 32 or more characters is a key",
+    };
+
     test.each(SETTING_KEYS.map((k) => [k]))("%s", (key) => {
         const outcomes: string[] = [];
         HOSTILE.forEach((value, i) => {
@@ -78,6 +87,11 @@ describeIntegration("every setting under hostile values: a clear error naming th
                 expect(err.message).toMatch(new RegExp(`^config nestflux:${key}: (must|is|requires) `));
                 outcomes.push("refused");
                 return;
+            }
+            // A blank value reads as unset: the default, which is not hostile.
+            if (!(PROXY_KEYS as readonly string[]).includes(key) && value.trim() !== "") {
+                // Not rendered into nginx.conf: accepted only where no file or program parses it.
+                expect([key, FILELESS_FREE_TEXT[key] !== undefined]).toEqual([key, true]);
             }
             const verdict = nginxAccepts(settings, `${key}-${i}`);
             expect([key, JSON.stringify(value).slice(0, 40), verdict.ok ? "" : verdict.stderr]).toEqual([key, JSON.stringify(value).slice(0, 40), ""]);
