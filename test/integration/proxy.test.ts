@@ -1,3 +1,4 @@
+import { DEFAULTS } from "../../components/settings";
 import * as https from "https";
 import * as tls from "tls";
 import { API_SERVICE_HOST, apiCertificateNames } from "../../components/names";
@@ -127,11 +128,11 @@ describeIntegration("nginx with the rendered config in front of two real API rep
         expect(header(r, "cross-origin-opener-policy")).toEqual(["same-origin"]);
         if (path.startsWith("/api/")) expect(header(r, "cache-control")).toEqual(["no-store"]);
         expect(header(r, "strict-transport-security")).toEqual(["max-age=63072000; includeSubDomains"]);
-        expect(header(r, "content-security-policy")).toEqual(["default-src 'self'; object-src 'none'; frame-ancestors 'none'"]);
+        expect(header(r, "content-security-policy")).toEqual([DEFAULTS.contentSecurityPolicy]);
         expect(header(r, "x-content-type-options")).toEqual(["nosniff"]);
         expect(header(r, "x-frame-options")).toEqual(["DENY"]);
         expect(header(r, "referrer-policy")).toEqual(["strict-origin-when-cross-origin"]);
-        expect(header(r, "permissions-policy")).toEqual(["camera=(), microphone=(), geolocation=()"]);
+        expect(header(r, "permissions-policy")).toEqual([DEFAULTS.permissionsPolicy]);
         expect(header(r, "x-xss-protection")).toEqual(["0"]);
         expect(header(r, "x-powered-by")).toEqual([]);
         expect(header(r, "server")).toEqual(["nginx"]);

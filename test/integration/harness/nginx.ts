@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { DEFAULTS, pick, PROXY_KEYS } from "../../../components/settings";
 import { NginxConfInput, renderNginxConf } from "../../../components/render/nginx";
 import { Server, freePort, run, tempDir, waitFor } from "./process";
 
@@ -42,6 +43,8 @@ export async function startNginx(over: Partial<NginxConfInput> & Pick<NginxConfI
     fs.mkdirSync(path.join(dir, "tmp"));
 
     const conf = renderNginxConf({
+        // The stack's own defaults for every setting the text depends on; ports and paths below.
+        ...pick(DEFAULTS, PROXY_KEYS),
         nginxVersion: nginxVersion(),
         opensslVersion: nginxOpensslVersion(),
         domain: "localhost",
@@ -49,18 +52,6 @@ export async function startNginx(over: Partial<NginxConfInput> & Pick<NginxConfI
         httpPort,
         httpsPort,
         publicHttpsPort: httpsPort,
-        tlsProfile: "intermediate",
-        hstsMaxAge: 63072000,
-        hstsIncludeSubDomains: true,
-        hstsPreload: false,
-        contentSecurityPolicy: "default-src 'self'; object-src 'none'; frame-ancestors 'none'",
-        permissionsPolicy: "camera=(), microphone=(), geolocation=()",
-        rateLimitRps: 10,
-        rateLimitBurst: 20,
-        authRateLimitRpm: 10,
-        authRateLimitBurst: 5,
-        proxyTimeoutSeconds: 30,
-        clientMaxBodySize: "1m",
         staticRoot: html,
         mimeTypesPath: "/etc/nginx/mime.types",
         accessLogPath: path.join(dir, "access.log"),
