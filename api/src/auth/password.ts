@@ -1,3 +1,4 @@
+import { ServiceUnavailableException } from '@nestjs/common';
 import * as argon2 from 'argon2';
 
 /**
@@ -10,6 +11,11 @@ export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19 * 1024, ti
 
 /** Hashes computed at once; the rest wait their turn, so memory stays bounded under a burst. */
 export const MAX_CONCURRENT_HASHES = 2;
+/**
+ * Hashes that may wait (about 4 s of work at ~60 ms each on two slots). Beyond that a burst is
+ * answered 503 with Retry-After at once, instead of queueing work for clients long gone.
+ */
+export const MAX_WAITING_HASHES = 128;
 
 let running = 0;
 const waiting: (() => void)[] = [];
@@ -17,6 +23,9 @@ const waiting: (() => void)[] = [];
 /** Run `work` when fewer than MAX_CONCURRENT_HASHES are running (first come, first served). */
 async function bounded<T>(work: () => Promise<T>): Promise<T> {
   if (running >= MAX_CONCURRENT_HASHES) {
+    if (waiting.length >= MAX_WAITING_HASHES) {
+      throw new ServiceUnavailableException('Too many sign-ins at once; retry shortly');
+    }
     // The finishing hash hands its slot over: `running` does not change.
     await new Promise<void>((resolve) => waiting.push(resolve));
   } else {
@@ -36,11 +45,13 @@ export function hashPassword(password: string): Promise<string> {
 }
 
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
-  try {
-    return await bounded(() => argon2.verify(hash, password));
-  } catch {
-    return false; // malformed hash: treat as mismatch
-  }
+  return bounded(async () => {
+    try {
+      return await argon2.verify(hash, password);
+    } catch {
+      return false; // malformed hash: treat as mismatch
+    }
+  });
 }
 
 /** How many hashes are running and waiting (for tests and metrics). */

@@ -16,7 +16,8 @@ jest.mock('argon2', () => {
     },
   };
 });
-import { ARGON2_OPTIONS, hashingLoad, hashPassword, MAX_CONCURRENT_HASHES, verifyPassword } from '../../src/auth/password';
+import { ServiceUnavailableException } from '@nestjs/common';
+import { ARGON2_OPTIONS, hashingLoad, hashPassword, MAX_CONCURRENT_HASHES, MAX_WAITING_HASHES, verifyPassword } from '../../src/auth/password';
 
 describe('password hashing', () => {
   it("hashes with OWASP's argon2id parameters: m=19 MiB, t=2, p=1", async () => {
@@ -41,6 +42,19 @@ describe('password hashing', () => {
     const checks = await Promise.all(hashes.map((h, i) => verifyPassword(h, `password number ${i}`)));
     expect(checks).toEqual(Array(8).fill(true));
   });
+
+  it('beyond MAX_WAITING_HASHES waiting, a hash is refused at once with 503 instead of queueing', async () => {
+    const burst = Array.from({ length: MAX_CONCURRENT_HASHES + MAX_WAITING_HASHES + 3 }, (_, i) =>
+      hashPassword(`burst password ${i}`).then(
+        () => 'hashed',
+        (e: unknown) => (e instanceof ServiceUnavailableException ? 'refused' : `other: ${String(e)}`),
+      ),
+    );
+    const outcomes = await Promise.all(burst);
+    expect(outcomes.filter((o) => o === 'refused')).toHaveLength(3);
+    expect(outcomes.filter((o) => o === 'hashed')).toHaveLength(MAX_CONCURRENT_HASHES + MAX_WAITING_HASHES);
+    expect(hashingLoad()).toEqual({ running: 0, waiting: 0 });
+  }, 60_000);
 
   it('a malformed hash is a mismatch, not an error', async () => {
     await expect(verifyPassword('not-a-hash', 'x')).resolves.toBe(false);
