@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { BOUNDED_RESTART, hardened, ONE_SHOT, succeededId } from "./hardening";
 import { toLabels } from "./labels";
-import { API_PORT, apiReplicaHost } from "./names";
+import { API_METRICS_PORT, API_PORT, apiReplicaHost } from "./names";
 import { ServiceFile, ServiceFiles } from "./service-files";
 import { API_KEYS, ApiComponentSettings, componentSettings, memoryMb } from "./settings";
 import { API_SETTINGS, ApiSettingKey, apiSettingsEnv, ApiSettingValues } from "../api/src/config/contract";
@@ -75,6 +75,7 @@ export function replicaEnvironment(s: ApiComponentSettings, opts: { https: boole
     return [
         "NODE_ENV=production",
         `PORT=${API_PORT}`,
+        `METRICS_PORT=${API_METRICS_PORT}`,
         "HOST=0.0.0.0",
         ...databaseEnvironment(opts.clientTls),
         `JWT_SECRET_FILE=${FILES_DIR}/jwt_secret`,

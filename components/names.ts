@@ -23,3 +23,5 @@ export function apiCertificateNames(replicas: number): string[] {
 
 export const DB_PORT = 5432;
 export const API_PORT = 3000;
+/** The API's Prometheus listener: on the app network only; the proxy routes nothing to it. */
+export const API_METRICS_PORT = 9464;

@@ -9,6 +9,8 @@ import helmet from 'helmet';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { helmetOptions } from './config/helmet-options';
+import { requestMetrics } from './metrics/metrics.server';
+import { MetricsService } from './metrics/metrics.service';
 import { clientErrorHandler, requireJsonBodies } from './common/client-error.handler';
 import { checkJsonShape } from './common/json-shape';
 
@@ -38,6 +40,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
   // Only X-Forwarded-For written by the configured proxy is believed; req.ip is then the
   // real client address (used by the throttler and the security log).
   app.set('trust proxy', config.trustProxy);
+  // First, so every answer is counted, refusals included.
+  app.use(requestMetrics(app.get(MetricsService)));
   // Registered before init, this replaces Nest's default parsers (100 kB): the limit is the
   // stack's clientMaxBodySize, the same one the proxy enforces.
   // JSON only: no route takes a form, and an unparsed form body cannot smuggle a NUL past the

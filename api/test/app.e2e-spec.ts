@@ -16,6 +16,7 @@ import {
 } from './support/app-env';
 import { DatabaseService } from '../src/database/database.service';
 import { WS_AUTH_PROTOCOL } from '../src/ws/echo.gateway';
+import { MetricsService } from '../src/metrics/metrics.service';
 
 /**
  * The API against a real PostgreSQL 15 over verify-full TLS. Login calls carry a unique
@@ -480,6 +481,27 @@ describe('NestFlux API (e2e, real PostgreSQL over TLS)', () => {
       const ip = '198.51.100.77'; // blocked for login above
       const res = await http().get('/api/health/ready').set('X-Forwarded-For', ip);
       expect(res.status).toBe(200);
+    });
+  });
+
+  describe('metrics', () => {
+    it('counts requests by matched route and status, and security events, on a listener of its own', async () => {
+      const port = await app.get(MetricsService).serve(0, '127.0.0.1');
+      const token = await tokenFor(ADMIN_EMAIL, ADMIN_PASSWORD);
+      const id = '00000000-0000-4000-8000-000000000000';
+      expect((await http().get('/api/notes').auth(token, { type: 'bearer' })).status).toBe(200);
+      expect((await http().get(`/api/notes/${id}`).auth(token, { type: 'bearer' })).status).toBe(404);
+      expect((await http().get('/api/notes').auth('not-a-token', { type: 'bearer' })).status).toBe(401);
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(text).toMatch(/^nestflux_http_requests_total\{method="GET",route="\/api\/notes",status="200"\} [1-9]/m);
+      // The route pattern, never the id: the label set stays bounded.
+      expect(text).toMatch(/^nestflux_http_requests_total\{method="GET",route="\/api\/notes\/:id",status="404"\} [1-9]/m);
+      expect(text).not.toContain(id);
+      expect(text).toMatch(/^nestflux_security_events_total\{event="token_rejected"\} [1-9]/m);
+      expect(text).toMatch(/^nestflux_http_request_duration_seconds_bucket\{/m);
+      // The app's own port does not serve them.
+      expect((await http().get('/metrics')).status).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
     });
   });
 

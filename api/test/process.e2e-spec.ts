@@ -95,11 +95,16 @@ describe('process behaviour (e2e, node dist/*.js)', () => {
 
     it('HTTP: healthcheck passes while up; SIGTERM closes the pool and exits', async () => {
       const port = String(await freePort());
-      const env = appEnv(db, { PORT: port, HOST: '127.0.0.1' });
+      const metricsPort = String(await freePort());
+      const env = appEnv(db, { PORT: port, HOST: '127.0.0.1', METRICS_PORT: metricsPort });
       const { child, out } = await startServer(env);
       try {
         const hc = await runNode(join(DIST, 'healthcheck.js'), { PORT: port, HOST: '127.0.0.1' });
         expect(hc.code).toBe(0);
+        // METRICS_PORT: Prometheus text on its own listener, not on the app's port.
+        const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+        expect([metrics.status, await metrics.text()]).toEqual([200, expect.stringMatching(/^nestflux_api_process_resident_memory_bytes \d+/m)]);
+        expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
       } finally {
         const r = await sigterm(child);
         expect(r.ms).toBeLessThan(10000);

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { API_PORT, DB_HOST, apiReplicaHost } from "../../components/names";
+import { API_METRICS_PORT, API_PORT, DB_HOST, apiReplicaHost } from "../../components/names";
 import { imageOpensslVersion, PROXY_CONTAINER_PORTS } from "../../components/edge-proxy";
 import { renderRolesScript } from "../../components/render/postgres";
 import type { Registered, RunResult } from "../support/mock-engine";
@@ -394,6 +394,13 @@ describe("dev stack under mocks (the real index.ts)", () => {
         expect([imageOpensslVersion("nginx:1.30.6-trixie"), imageOpensslVersion("nginx:1.28.0-bookworm")]).toEqual(["3.5", "3.0"]);
         expect(imageOpensslVersion("nginx:1.30.6-alpine")).toBeUndefined();
         expect(imageOpensslVersion(`nginx@sha256:${"a".repeat(64)}`)).toBeUndefined();
+    });
+
+    test("the API serves metrics on its own port, which nothing publishes and the proxy never routes to", () => {
+        const api = r.one(CONTAINER, "nestflux-api-0");
+        expect(env(api).METRICS_PORT).toBe(String(API_METRICS_PORT));
+        expect(api.inputs.ports ?? []).toEqual([]);
+        expect(file(proxy(), "/etc/nestflux/nginx.conf").content).not.toContain(String(API_METRICS_PORT));
     });
 
     test("nginx runs unprivileged: no user directive, pid on tmpfs, listening on 8080 and 8443", () => {

@@ -1,9 +1,10 @@
 import { Global, Module } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service';
 import { SecurityEventLogger } from './security-events';
 
 @Global()
 @Module({
-  providers: [SecurityEventLogger],
-  exports: [SecurityEventLogger],
+  providers: [SecurityEventLogger, MetricsService],
+  exports: [SecurityEventLogger, MetricsService],
 })
 export class CommonModule {}

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service';
 import type { Request } from 'express';
 
 export type SecurityEvent = 'login_failed' | 'login_succeeded' | 'forbidden' | 'throttled' | 'user_created' | 'token_rejected';
@@ -25,6 +26,8 @@ export function requestFacts(req: Request): Record<string, Field> {
  */
 @Injectable()
 export class SecurityEventLogger {
+  constructor(@Optional() private readonly metrics?: MetricsService) {}
+
   log(event: SecurityEvent, fields: Record<string, Field> = {}): void {
     const safe: Record<string, Field> = {};
     for (const [k, v] of Object.entries(fields)) {
@@ -38,5 +41,6 @@ export class SecurityEventLogger {
       ...safe,
     });
     process.stdout.write(`${line}\n`);
+    this.metrics?.securityEvents.inc({ event });
   }
 }

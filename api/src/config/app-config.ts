@@ -39,6 +39,8 @@ export interface AppConfig {
     limit: number;
     loginLimit: number;
   };
+  /** Port of the separate Prometheus listener (METRICS_PORT); undefined serves no metrics. */
+  metricsPort?: number;
   /** Largest JSON or form body accepted (CLIENT_MAX_BODY_SIZE), in bytes. */
   bodyLimitBytes: number;
   admin?: { email: string; password: string };

@@ -41,6 +41,13 @@ export class EnvironmentVariables {
   @IsNotEmpty()
   HOST: string = '0.0.0.0';
 
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'METRICS_PORT must be an integer' })
+  @Min(1)
+  @Max(65535)
+  METRICS_PORT?: number;
+
   @IsDefined({ message: 'DATABASE_URL is required (set DATABASE_URL or DATABASE_URL_FILE)' })
   @IsString()
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgresql:// URL' })
@@ -106,6 +113,7 @@ export class EnvironmentVariables {
 export const ENV_KEYS: ReadonlyArray<keyof EnvironmentVariables> = [
   'PORT',
   'HOST',
+  'METRICS_PORT',
   'DATABASE_URL',
   'DATABASE_CA_FILE',
   'DATABASE_CLIENT_CERT_FILE',

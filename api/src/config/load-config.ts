@@ -117,6 +117,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): A
   }
 
   const trustProxy = tryParse(() => parseTrustProxy(vars.TRUST_PROXY));
+  if (vars.METRICS_PORT !== undefined && vars.METRICS_PORT === vars.PORT) issues.push('METRICS_PORT must differ from PORT');
   const shared = readApiSettings(env);
   issues.push(...shared.issues);
 
@@ -148,6 +149,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): A
     trustProxy,
     corsOrigins: splitList(shared.values.corsOrigins),
     publicOrigin: vars.PUBLIC_ORIGIN,
+    metricsPort: vars.METRICS_PORT,
     // Per client and minute, the same budget the proxy's leaky buckets allow: a backstop that
     // only bites for traffic which did not come through the proxy's limits.
     throttle: {
