@@ -106,6 +106,13 @@ export function stackSettings(values: Partial<Settings>, stack: string): StackSe
         issues.push({ key: "certSource", problem: "must be provided on the prod stack (set tlsCertificate, tlsChain and tlsPrivateKey)", got: s.certSource });
     }
     const provided = issues.length === 0 && s.certSource === "provided" ? parseProvided(s, issues) : undefined;
+    if (issues.length === 0 && s.backupRecipientCertificate !== "") {
+        try {
+            new X509Certificate(pemText(s.backupRecipientCertificate));
+        } catch {
+            issues.push({ key: "backupRecipientCertificate", problem: "must be a PEM-encoded X.509 certificate", got: s.backupRecipientCertificate.slice(0, 40) });
+        }
+    }
     if (issues.length > 0) throw new ConfigError(issues);
     const { jwtSecret, tlsPrivateKey: _key, ...plain } = s;
     return { ...plain, stack, provided, jwtSecret: jwtSecret === "" ? undefined : pulumi.secret(jwtSecret) };

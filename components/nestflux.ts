@@ -6,7 +6,7 @@ import { EdgeProxy } from "./edge-proxy";
 import { API_SERVICE_HOST, DB_HOST, DB_PORT, apiCertificateNames } from "./names";
 import { Networks } from "./networks";
 import { IssuedCertificate, LeafSpec, PrivateCa } from "./pki";
-import { dbOwnerRole, Postgres } from "./postgres";
+import { dbDumpRole, dbOwnerRole, Postgres } from "./postgres";
 import { API_KEYS, DB_KEYS, NETWORK_KEYS, pick, PKI_KEYS, PROXY_KEYS } from "./settings";
 
 export interface NestFluxArgs {
@@ -21,12 +21,15 @@ export interface NestFluxArgs {
 }
 
 /** The certificates the private CA issues for a stack: one per TLS hop the settings turn on. */
-export function leafCertificates(s: Pick<StackSettings, "domain" | "dbUser" | "dbClientCerts" | "apiHttps" | "apiReplicas" | "certSource">): LeafSpec[] {
+export function leafCertificates(
+    s: Pick<StackSettings, "domain" | "dbUser" | "dbClientCerts" | "apiHttps" | "apiReplicas" | "certSource" | "backupIntervalMinutes">,
+): LeafSpec[] {
     const leaves: LeafSpec[] = [{ name: "db", commonName: DB_HOST, dnsNames: [DB_HOST], usage: "server" }];
     if (s.dbClientCerts) {
         // verify-full client certificates: the CN must be the role that logs in with it.
         leaves.push({ name: "db-client", commonName: s.dbUser, usage: "client" });
         leaves.push({ name: "db-owner-client", commonName: dbOwnerRole(s.dbUser), usage: "client" });
+        if (s.backupIntervalMinutes > 0) leaves.push({ name: "db-dump-client", commonName: dbDumpRole(s.dbUser), usage: "client" });
     }
     if (s.apiHttps) {
         leaves.push({ name: "api", commonName: API_SERVICE_HOST, dnsNames: apiCertificateNames(s.apiReplicas), usage: "server" });
@@ -89,7 +92,7 @@ export class NestFlux extends pulumi.ComponentResource {
     /** notAfter of each certificate, RFC 3339. */
     public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
     public readonly networkNames: pulumi.Output<{ edge: string; app: string; data: string }>;
-    public readonly containerNames: pulumi.Output<{ db: string; api: string[]; proxy: string }>;
+    public readonly containerNames: pulumi.Output<{ db: string; api: string[]; proxy: string; backup?: string }>;
     /** Secret: the application role's password. */
     public readonly dbPassword: pulumi.Output<string>;
     /** Secret: what the API connects with. */
@@ -119,6 +122,7 @@ export class NestFlux extends pulumi.ComponentResource {
                 privateKeyPem: pki.leaves.db.privateKeyPem,
                 caCertificatePem: pki.caCertificatePem,
                 clientCidr: networks.dataSubnet,
+                dumpClientTls: pki.leaves["db-dump-client"],
                 labels,
             },
             { parent: this },
@@ -146,7 +150,12 @@ export class NestFlux extends pulumi.ComponentResource {
         this.caCertificatePem = pki.caCertificatePem;
         this.certificateExpiry = pulumi.output(certificateExpiry(pki.caExpiresAt, edge.expiresAt, pki.leaves));
         this.networkNames = pulumi.output({ edge: networks.edgeName, app: networks.appName, data: networks.dataName });
-        this.containerNames = pulumi.output({ db: db.containerName, api: api.containerNames, proxy: proxy.containerName });
+        this.containerNames = pulumi.output({
+            db: db.containerName,
+            api: api.containerNames,
+            proxy: proxy.containerName,
+            ...(db.backupContainerName ? { backup: db.backupContainerName } : {}),
+        });
         this.dbPassword = db.appPassword;
         this.databaseUrl = databaseUrl;
         this.adminPassword = adminPassword;

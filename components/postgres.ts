@@ -4,13 +4,18 @@ import * as random from "@pulumi/random";
 import { BOUNDED_RESTART, hardened } from "./hardening";
 import { toLabels } from "./labels";
 import { DB_HOST, DB_PORT } from "./names";
-import { PG_FILES, renderPgHba, renderPostgresConf, renderRolesScript, TlsVersion } from "./render/postgres";
-import { ServiceFiles } from "./service-files";
+import { PG_FILES, renderBackupScript, renderPgHba, renderPostgresConf, renderRolesScript, TlsVersion } from "./render/postgres";
+import { ServiceFile, ServiceFiles } from "./service-files";
 import { componentSettings, DB_KEYS, DbComponentSettings, memoryMb } from "./settings";
 
 /** The role that owns the schema and runs migrations, next to the application's data-only role `dbUser`. */
 export function dbOwnerRole(dbUser: string): string {
     return `${dbUser}_owner`;
+}
+
+/** The read-only role backups log in as. */
+export function dbDumpRole(dbUser: string): string {
+    return `${dbUser}_dump`;
 }
 
 /**
@@ -29,6 +34,8 @@ export interface PostgresArgs extends Partial<DbComponentSettings> {
     caCertificatePem: pulumi.Input<string>;
     /** Clients' network in CIDR form. Default: samenet (the data network the server is on). */
     clientCidr?: pulumi.Input<string | undefined>;
+    /** The backup role's client certificate, when dbClientCerts is on and backups run (CN = <dbUser>_dump). */
+    dumpClientTls?: { certificatePem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string> };
     /** uid:gid of the `postgres` user in the image. Default: "999:999" (the official Debian-based image). */
     runAs?: string;
     /** Labels for the containers and volumes. */
@@ -38,6 +45,9 @@ export interface PostgresArgs extends Partial<DbComponentSettings> {
 const CONF_DIR = "/etc/nestflux";
 const INITDB_DIR = "/docker-entrypoint-initdb.d";
 const DATA_DIR = "/var/lib/postgresql/data";
+const BACKUP_CONF_DIR = "/etc/nestflux-backup";
+/** The postgres user's home in the image: owned by uid 999, so a new volume there is too. */
+export const BACKUP_DIR = "/var/lib/postgresql";
 
 /** A TLS-only PostgreSQL server on the internal data network, with no published port. */
 export class Postgres extends pulumi.ComponentResource {
@@ -49,6 +59,8 @@ export class Postgres extends pulumi.ComponentResource {
     public readonly port: pulumi.Output<number>;
     public readonly containerName: pulumi.Output<string>;
     public readonly volumeName: pulumi.Output<string>;
+    /** The backup container, when backupIntervalMinutes is above 0. */
+    public readonly backupContainerName?: pulumi.Output<string>;
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         // Checked before anything is registered: a bad value leaves no half-made component.
@@ -62,6 +74,7 @@ export class Postgres extends pulumi.ComponentResource {
         const superuserPassword = newPassword("superuser");
         const ownerPassword = newPassword("owner");
         const appPassword = newPassword("app");
+        const dumpPassword = newPassword("dump");
 
         const image = new docker.RemoteImage(`${name}-image`, { name: s.dbImage, keepLocally: true }, { parent: this });
         const data = new docker.Volume(
@@ -71,7 +84,7 @@ export class Postgres extends pulumi.ComponentResource {
             { parent: this, retainOnDelete: true },
         );
 
-        const { config, initdb } = this.files(name, args, s, image, runAs, { superuserPassword, ownerPassword, appPassword });
+        const { config, initdb } = this.files(name, args, s, image, runAs, { superuserPassword, ownerPassword, appPassword, dumpPassword });
 
         const container = new docker.Container(
             // Named like the component: the container is the database.
@@ -116,11 +129,15 @@ export class Postgres extends pulumi.ComponentResource {
                 labels: [
                     ...labels,
                     { label: "nestflux.files-revision", value: pulumi.interpolate`${config.revision},${initdb.revision}` },
+                    // What the restore command needs to know.
+                    { label: "nestflux.db-name", value: s.dbName },
+                    { label: "nestflux.db-owner", value: dbOwnerRole(s.dbUser) },
                 ],
                 destroyGraceSeconds: 30,
             },
             { parent: this, deleteBeforeReplace: true },
         );
+        const backup = s.backupIntervalMinutes > 0 ? this.backups(name, args, s, image, runAs, dumpPassword, container) : undefined;
 
         this.appPassword = pulumi.secret(appPassword);
         this.ownerPassword = pulumi.secret(ownerPassword);
@@ -128,6 +145,7 @@ export class Postgres extends pulumi.ComponentResource {
         this.port = pulumi.output(DB_PORT);
         this.containerName = container.name;
         this.volumeName = data.name;
+        this.backupContainerName = backup?.name;
         this.registerOutputs({ host: this.host, port: this.port, containerName: this.containerName, volumeName: this.volumeName });
     }
 
@@ -138,9 +156,9 @@ export class Postgres extends pulumi.ComponentResource {
         s: DbComponentSettings,
         image: docker.RemoteImage,
         runAs: string,
-        passwords: { superuserPassword: pulumi.Output<string>; ownerPassword: pulumi.Output<string>; appPassword: pulumi.Output<string> },
+        passwords: { superuserPassword: pulumi.Output<string>; ownerPassword: pulumi.Output<string>; appPassword: pulumi.Output<string>; dumpPassword: pulumi.Output<string> },
     ): { config: ServiceFiles; initdb: ServiceFiles } {
-        const { superuserPassword, ownerPassword, appPassword } = passwords;
+        const { superuserPassword, ownerPassword, appPassword, dumpPassword } = passwords;
         const appRole = s.dbUser;
         const ownerRole = dbOwnerRole(s.dbUser);
         const conf = renderPostgresConf({
@@ -155,7 +173,12 @@ export class Postgres extends pulumi.ComponentResource {
         const hba = pulumi
             .output(args.clientCidr)
             .apply((clientCidr) =>
-                renderPgHba({ clientCidr, dbClientCerts: s.dbClientCerts, users: [appRole, ownerRole] }),
+                renderPgHba({
+                    clientCidr,
+                    dbClientCerts: s.dbClientCerts,
+                    // The backup role comes in over the network only when backups run.
+                    users: [appRole, ownerRole, ...(s.backupIntervalMinutes > 0 ? [dbDumpRole(s.dbUser)] : [])],
+                }),
             );
         const config = new ServiceFiles(
             `${name}-config`,
@@ -173,6 +196,7 @@ export class Postgres extends pulumi.ComponentResource {
                     { name: PG_FILES.superuserPassword, content: superuserPassword, secret: true },
                     { name: PG_FILES.ownerPassword, content: ownerPassword, secret: true },
                     { name: PG_FILES.appPassword, content: appPassword, secret: true },
+                    { name: PG_FILES.dumpPassword, content: dumpPassword, secret: true },
                 ],
                 labels: args.labels,
             },
@@ -187,7 +211,7 @@ export class Postgres extends pulumi.ComponentResource {
                 files: [
                     {
                         name: "10-roles.sh",
-                        content: renderRolesScript({ database: s.dbName, ownerRole, appRole, passwordDir: CONF_DIR }),
+                        content: renderRolesScript({ database: s.dbName, ownerRole, appRole, dumpRole: dbDumpRole(s.dbUser), passwordDir: CONF_DIR }),
                         mode: "0555",
                     },
                 ],
@@ -196,5 +220,97 @@ export class Postgres extends pulumi.ComponentResource {
             { parent: this },
         );
         return { config, initdb };
+    }
+
+    /**
+     * The backup container: the server's own image (its pg_dump matches the server), the backup
+     * role only, on the data network, read-only root; the backups go to a volume of their own
+     * that outlives everything, at the postgres user's home (the image makes it uid 999's, and a
+     * new volume takes that owner).
+     */
+    private backups(
+        name: string,
+        args: PostgresArgs,
+        s: DbComponentSettings,
+        image: docker.RemoteImage,
+        runAs: string,
+        dumpPassword: pulumi.Output<string>,
+        server: docker.Container,
+    ) {
+        const role = dbDumpRole(s.dbUser);
+        const files: ServiceFile[] = [
+            {
+                name: "backup.sh",
+                content: renderBackupScript({
+                    host: DB_HOST,
+                    port: DB_PORT,
+                    database: s.dbName,
+                    role,
+                    caPath: `${BACKUP_CONF_DIR}/db-ca.crt`,
+                    clientCertPath: args.dumpClientTls ? `${BACKUP_CONF_DIR}/client.crt` : undefined,
+                    clientKeyPath: args.dumpClientTls ? `${BACKUP_CONF_DIR}/client.key` : undefined,
+                    recipientPath: `${BACKUP_CONF_DIR}/recipient.crt`,
+                    backupDir: BACKUP_DIR,
+                    intervalMinutes: s.backupIntervalMinutes,
+                    retentionDays: s.backupRetentionDays,
+                }),
+                mode: "0555",
+            },
+            { name: "db-ca.crt", content: args.caCertificatePem },
+            { name: "recipient.crt", content: `${s.backupRecipientCertificate.trim()}\n` },
+            // libpq's password file: host:port:database:user:password, 0600 or it is ignored.
+            { name: "pgpass", content: pulumi.interpolate`${DB_HOST}:${DB_PORT}:${s.dbName}:${role}:${dumpPassword}\n`, secret: true, mode: "0600" },
+        ];
+        if (args.dumpClientTls) {
+            files.push(
+                { name: "client.crt", content: args.dumpClientTls.certificatePem },
+                { name: "client.key", content: args.dumpClientTls.privateKeyPem, secret: true, mode: "0600" },
+            );
+        }
+        const seeded = new ServiceFiles(
+            `${name}-backup-files`,
+            { name: pulumi.interpolate`${args.namePrefix}-db-backup-files`, image: image.imageId, owner: runAs, files, labels: args.labels },
+            { parent: this },
+        );
+        const store = new docker.Volume(
+            `${name}-backups`,
+            { name: pulumi.interpolate`${args.namePrefix}-backups`, labels: toLabels(args.labels) },
+            { parent: this, retainOnDelete: true },
+        );
+        return new docker.Container(
+            `${name}-backup`,
+            {
+                name: pulumi.interpolate`${args.namePrefix}-backup`,
+                image: image.imageId,
+                hostname: "backup",
+                user: runAs,
+                entrypoints: ["bash", `${BACKUP_CONF_DIR}/backup.sh`],
+                command: ["loop"],
+                envs: [`PGPASSFILE=${BACKUP_CONF_DIR}/pgpass`],
+                volumes: [
+                    { volumeName: seeded.volumeName, containerPath: BACKUP_CONF_DIR, readOnly: true },
+                    { volumeName: store.name, containerPath: BACKUP_DIR },
+                ],
+                networksAdvanced: [{ name: args.dataNetworkName }],
+                readOnly: true,
+                tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m,mode=1777" },
+                // Healthy once a backup succeeded, and while the last one is recent: the first
+                // backup runs at start, so a deploy proves that backups work.
+                healthcheck: {
+                    tests: ["CMD", "bash", `${BACKUP_CONF_DIR}/backup.sh`, "fresh"],
+                    interval: "30s",
+                    timeout: "5s",
+                    retries: 3,
+                    startPeriod: "60s",
+                },
+                wait: true,
+                waitTimeout: 180,
+                ...hardened({ memoryMb: 256, cpus: "0.5" }),
+                ...BOUNDED_RESTART,
+                labels: [...toLabels(args.labels), { label: "nestflux.files-revision", value: seeded.revision }],
+            },
+            // After the server is healthy, so the first backup finds it.
+            { parent: this, deleteBeforeReplace: true, dependsOn: [server] },
+        );
     }
 }

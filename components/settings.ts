@@ -220,6 +220,13 @@ export const DB_SETTINGS = {
     dbClientCerts: bool(false, "Require client certificates from the API (clientcert=verify-full)."),
     dbMemory: str("512MB", "Memory limit of the database container, e.g. 512MB.", memoryProblem(128)),
     dbCpus: str("1.0", "CPU limit of the database container (0.1 to 256).", cpusProblem),
+    backupIntervalMinutes: int(0, 0, 10080, "Minutes between encrypted backups of the database (pg_dump, custom format); 0 turns backups off."),
+    backupRetentionDays: int(14, 1, 3650, "Backups older than this many days are deleted after each new backup."),
+    backupRecipientCertificate: str(
+        "",
+        "X.509 certificate (PEM) whose public key every backup is encrypted to; keep its private key off the stack. Required when backups are on.",
+        pemProblem,
+    ),
 };
 
 /** `Api`, and the secrets `NestFluxStack` generates when they are empty. */
@@ -367,6 +374,13 @@ const CROSS_RULES: { keys: SettingKey[]; check: (s: Settings) => Issue | undefin
         },
     },
     {
+        keys: ["backupIntervalMinutes", "backupRecipientCertificate"],
+        check: (s) =>
+            s.backupIntervalMinutes === 0 || s.backupRecipientCertificate !== ""
+                ? undefined
+                : { key: "backupRecipientCertificate", problem: "must hold the PEM certificate backups are encrypted to when backupIntervalMinutes is above 0" },
+    },
+    {
         keys: ["httpPort", "httpsPort"],
         check: (s) => (s.httpPort !== s.httpsPort ? undefined : { key: "httpsPort", problem: "must differ from httpPort" }),
     },
@@ -413,7 +427,18 @@ export const PKI_KEYS = ["keyAlgorithm", "caValidityHours", "certValidityHours",
 /** The settings `Networks` acts on. */
 export const NETWORK_KEYS = ["edgeSubnet", "appSubnet", "dataSubnet"] as const;
 /** The settings `Postgres` acts on. */
-export const DB_KEYS = ["dbImage", "dbName", "dbUser", "dbTlsMinVersion", "dbClientCerts", "dbMemory", "dbCpus"] as const;
+export const DB_KEYS = [
+    "dbImage",
+    "dbName",
+    "dbUser",
+    "dbTlsMinVersion",
+    "dbClientCerts",
+    "dbMemory",
+    "dbCpus",
+    "backupIntervalMinutes",
+    "backupRetentionDays",
+    "backupRecipientCertificate",
+] as const;
 /** The settings `Api` acts on; the limits are the proxy's too. */
 export const API_KEYS = [
     "apiImage",

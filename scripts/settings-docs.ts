@@ -59,7 +59,7 @@ export function readmeTable(): string {
     for (const key of SETTING_KEYS) {
         const spec = SETTINGS[key] as SettingSpec;
         // The prod certificate and key are the operator's, set with `pulumi config set`.
-        const operator = spec.secret || key === "tlsCertificate" || key === "tlsChain";
+        const operator = spec.secret || key === "tlsCertificate" || key === "tlsChain" || key === "backupRecipientCertificate";
         const prodCell = operator && key !== "jwtSecret" ? "set by you" : cell(prod[key]);
         rows.push(`| \`${key}\` | ${spec.type}${spec.secret ? " (secret)" : ""} | ${cell(spec.default)} | ${cell(dev[key])} | ${prodCell} | ${spec.description.replace(/\|/g, "\\|")} |`);
     }

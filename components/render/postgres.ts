@@ -90,6 +90,7 @@ export const PG_FILES = {
     superuserPassword: "superuser_password",
     ownerPassword: "owner_password",
     appPassword: "app_password",
+    dumpPassword: "dump_password",
 } as const;
 
 export interface RolesInput {
@@ -98,7 +99,9 @@ export interface RolesInput {
     ownerRole: string;
     /** What the application logs in as: data in the schema, nothing else. */
     appRole: string;
-    /** Directory holding the owner's and the application's password files. */
+    /** What backups log in as: reads every table (pg_read_all_data), writes nothing. */
+    dumpRole: string;
+    /** Directory holding the roles' password files. */
     passwordDir: string;
 }
 
@@ -111,11 +114,11 @@ export interface RolesInput {
  * command line or in the rendered text.
  */
 export function renderRolesScript(input: RolesInput): string {
-    for (const [field, v] of Object.entries({ database: input.database, ownerRole: input.ownerRole, appRole: input.appRole })) {
+    for (const [field, v] of Object.entries({ database: input.database, ownerRole: input.ownerRole, appRole: input.appRole, dumpRole: input.dumpRole })) {
         if (!SQL_IDENT.test(v)) throw new Error(`renderRolesScript: ${field} must be a lower-case SQL identifier, got ${JSON.stringify(v)}`);
     }
     if (input.ownerRole === input.appRole) throw new Error("renderRolesScript: ownerRole and appRole must differ");
-    const { database: db, ownerRole: owner, appRole: app } = input;
+    const { database: db, ownerRole: owner, appRole: app, dumpRole: dump } = input;
     const limits = "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT";
     return [
         "#!/bin/sh",
@@ -123,17 +126,103 @@ export function renderRolesScript(input: RolesInput): string {
         `psql -v ON_ERROR_STOP=1 --no-psqlrc --username "$POSTGRES_USER" --dbname ${db} <<'SQL'`,
         `\\set owner_password \`cat ${input.passwordDir}/${PG_FILES.ownerPassword}\``,
         `\\set app_password \`cat ${input.passwordDir}/${PG_FILES.appPassword}\``,
+        `\\set dump_password \`cat ${input.passwordDir}/${PG_FILES.dumpPassword}\``,
         `CREATE ROLE ${owner} LOGIN ${limits} PASSWORD :'owner_password';`,
         `CREATE ROLE ${app} LOGIN ${limits} PASSWORD :'app_password';`,
+        // Backups: reads everything (pg_read_all_data, which needs INHERIT), writes nothing.
+        `CREATE ROLE ${dump} LOGIN ${limits.replace("NOINHERIT", "INHERIT")} PASSWORD :'dump_password';`,
+        `GRANT pg_read_all_data TO ${dump};`,
         `ALTER DATABASE ${db} OWNER TO ${owner};`,
         `REVOKE ALL ON DATABASE ${db} FROM PUBLIC;`,
-        `GRANT CONNECT ON DATABASE ${db} TO ${app};`,
+        `GRANT CONNECT ON DATABASE ${db} TO ${app}, ${dump};`,
         `ALTER SCHEMA public OWNER TO ${owner};`,
         "REVOKE ALL ON SCHEMA public FROM PUBLIC;",
         `GRANT USAGE ON SCHEMA public TO ${app};`,
         `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${app};`,
         `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${app};`,
         "SQL",
+        "",
+    ].join("\n");
+}
+
+export interface BackupScriptInput {
+    /** Host, port and database to dump; the server is verified against `caPath` and its name. */
+    host: string;
+    port: number;
+    database: string;
+    /** The read-only backup role. */
+    role: string;
+    caPath: string;
+    /** Client certificate and key when the server requires them (clientcert=verify-full). */
+    clientCertPath?: string;
+    clientKeyPath?: string;
+    /** X.509 certificate whose public key every backup is encrypted to (CMS, AES-256). */
+    recipientPath: string;
+    /** Where backups, their checksums and last-success.json go. */
+    backupDir: string;
+    intervalMinutes: number;
+    retentionDays: number;
+}
+
+/**
+ * The backup container's script: `once` takes one backup, `loop` one every interval. A backup is
+ * pg_dump's custom format piped into `openssl cms -encrypt` to the recipient's public key, so the
+ * volume alone reveals nothing and the stack never holds the decryption key; it lands under its
+ * final name only when both steps succeeded, with a sha256 beside it. Then backups older than the
+ * retention are deleted, and last-success.json and a JSON log line tell when and how big.
+ */
+export function renderBackupScript(input: BackupScriptInput): string {
+    for (const [field, v] of Object.entries({ database: input.database, role: input.role })) {
+        if (!SQL_IDENT.test(v)) throw new Error(`renderBackupScript: ${field} must be a lower-case SQL identifier, got ${JSON.stringify(v)}`);
+    }
+    if (!Number.isInteger(input.intervalMinutes) || input.intervalMinutes < 1) throw new Error("renderBackupScript: intervalMinutes must be at least 1");
+    if (!Number.isInteger(input.retentionDays) || input.retentionDays < 1) throw new Error("renderBackupScript: retentionDays must be at least 1");
+    const tls = [`sslmode=verify-full`, `sslrootcert=${input.caPath}`];
+    if (input.clientCertPath && input.clientKeyPath) tls.push(`sslcert=${input.clientCertPath}`, `sslkey=${input.clientKeyPath}`);
+    const conn = `host=${input.host} port=${input.port} dbname=${input.database} user=${input.role} ${tls.join(" ")}`;
+    const dir = input.backupDir;
+    return [
+        "#!/bin/bash",
+        "set -euo pipefail",
+        "umask 077",
+        `DIR=${dir}`,
+        `CONN='${conn}'`,
+        `RETENTION_MINUTES=${input.retentionDays * 24 * 60}`,
+        `INTERVAL_SECONDS=${input.intervalMinutes * 60}`,
+        "",
+        "log() { # level event [extra JSON fields]",
+        `    printf '{"timestamp":"%s","level":"%s","type":"backup","event":"%s"%s}\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1" "$2" "\${3:-}"`,
+        "}",
+        "",
+        "once() {",
+        '    local ts out tmp sha bytes',
+        '    ts=$(date -u +%Y%m%dT%H%M%SZ)',
+        '    out="$DIR/nestflux-$ts.dump.cms"',
+        '    tmp="$DIR/.partial-$ts"',
+        `    if pg_dump --format=custom --no-password --dbname="$CONN" | openssl cms -encrypt -binary -aes256 -outform DER -out "$tmp" ${input.recipientPath}; then`,
+        '        sha=$(sha256sum "$tmp" | cut -d" " -f1)',
+        '        mv "$tmp" "$out"',
+        '        printf "%s  %s\\n" "$sha" "$(basename "$out")" > "$out.sha256"',
+        '        bytes=$(stat -c %s "$out")',
+        `        printf '{"time":"%s","file":"%s","bytes":%s,"sha256":"%s"}\\n' "$ts" "$(basename "$out")" "$bytes" "$sha" > "$DIR/last-success.json"`,
+        '        log info backup_succeeded ",\\"file\\":\\"$(basename "$out")\\",\\"bytes\\":$bytes"',
+        "    else",
+        '        rm -f "$tmp"',
+        // A failed backup is a security-relevant event: recovery depends on it.
+        '        log error backup_failed ",\\"security\\":true"',
+        "        return 1",
+        "    fi",
+        '    find "$DIR" -maxdepth 1 -type f -name "nestflux-*.dump.cms*" -mmin +"$RETENTION_MINUTES" -print -delete | while read -r f; do log info backup_expired ",\\"file\\":\\"$(basename "$f")\\""; done',
+        "}",
+        "",
+        'case "${1:-loop}" in',
+        "    once) once ;;",
+        // Healthy while the last success is younger than two intervals (and five minutes).
+        '    fresh) test -f "$DIR/last-success.json" && test $(( $(date +%s) - $(stat -c %Y "$DIR/last-success.json") )) -lt $(( 2 * INTERVAL_SECONDS + 300 )) ;;',
+        // A failed backup is retried after a minute, not after a whole interval.
+        '    loop) while true; do if once; then sleep "$INTERVAL_SECONDS"; else sleep 60; fi; done ;;',
+        '    *) echo "usage: $0 once|loop|fresh" >&2; exit 2 ;;',
+        "esac",
         "",
     ].join("\n");
 }

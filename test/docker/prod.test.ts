@@ -1,4 +1,4 @@
-import { prodCertificateConfig } from "../support/stacks";
+import { backupKeyOf, prodCertificateConfig } from "../support/stacks";
 import { edgeOf } from "./checks";
 import { Deployment } from "./harness";
 import { describeStack } from "./stack-checks";
@@ -14,6 +14,14 @@ describeStack("prod stack on a real Docker engine", () => {
         deployment,
         // A client trusts the public root that issued the certificate.
         edge: () => edgeOf(deployment, certificate["nestflux:tlsChain"]),
-        lifecycle: { api: "nestflux:corsOrigins", apiValue: "https://nestflux.example.com,https://admin.nestflux.example.com", db: "nestflux:dbTlsMinVersion", dbValue: "TLSv1.3", edgeRotates: false },
+        lifecycle: {
+            api: "nestflux:corsOrigins",
+            apiValue: "https://nestflux.example.com,https://admin.nestflux.example.com",
+            db: "nestflux:dbTlsMinVersion",
+            dbValue: "TLSv1.3",
+            edgeRotates: false,
+            // Backups are on in prod; the operator keeps the key to read them.
+            backupKeyPem: backupKeyOf(certificate),
+        },
     };
 });

@@ -1,5 +1,7 @@
+import * as fs from "fs";
 import * as net from "net";
 import { DB_HOST } from "../../components/names";
+import { backupRecipient } from "../support/stacks";
 import { runTestssl, unexpectedFindings } from "../support/testssl";
 import { ApiSession, Edge, api, curl, expectedHeaders, hardeningProblems, headerLines, login, psqlAsApi, statusOf, waitHttp } from "./checks";
 import { docker, dockerOk, inspect, sleep } from "./driver/engine";
@@ -20,6 +22,8 @@ export interface Lifecycle {
     dbValue: string;
     /** Whether a new certRotation re-issues the edge certificate (not for a provided one). */
     edgeRotates: boolean;
+    /** When the stack takes backups: the private key of backupRecipientCertificate (the operator's). */
+    backupKeyPem?: string;
 }
 
 export function describeStack(name: string, make: () => { deployment: Deployment; edge: () => Edge; lifecycle: Lifecycle }): void {
@@ -40,17 +44,23 @@ export function describeStack(name: string, make: () => { deployment: Deployment
         });
         afterAll(async () => {
             if (!destroyed) await d?.destroy().catch((e) => log(`destroy after failure: ${e.message}`));
-            for (const v of ["pgdata"]) docker(["volume", "rm", `${d?.prefix}-${v}`]);
+            for (const v of ["pgdata", "backups"]) docker(["volume", "rm", `${d?.prefix}-${v}`]);
             d?.cleanup();
         });
 
         const running = () => stackContainers(d.stack).filter((c) => c.Config.Labels["nestflux.role"] !== "seed");
+        const backupsOn = () => Number(d.setting("backupIntervalMinutes")) > 0;
 
         test("every long-running container is healthy; every one-shot container exited 0", () => {
             const all = stackContainers(d.stack, true);
             const longRunning = all.filter((c) => c.State.Running);
             expect(longRunning.map((c) => c.Name).sort()).toEqual(
-                [`/${d.prefix}-db`, `/${d.prefix}-proxy`, ...Array.from({ length: Number(d.config["nestflux:apiReplicas"]) }, (_, i) => `/${d.prefix}-api-${i}`)].sort(),
+                [
+                    `/${d.prefix}-db`,
+                    `/${d.prefix}-proxy`,
+                    ...Array.from({ length: Number(d.config["nestflux:apiReplicas"]) }, (_, i) => `/${d.prefix}-api-${i}`),
+                    ...(backupsOn() ? [`/${d.prefix}-backup`] : []),
+                ].sort(),
             );
             for (const c of longRunning) expect([c.Name, c.State.Health?.Status]).toEqual([c.Name, "healthy"]);
             for (const c of all.filter((c) => !c.State.Running)) expect([c.Name, c.State.ExitCode]).toEqual([c.Name, 0]);
@@ -225,12 +235,92 @@ export function describeStack(name: string, make: () => { deployment: Deployment
             expect(await waitHttp(edge, "/api/health", 200, 60000)).toBe(200);
         });
 
+        test("backups: encrypted, checked, kept for the retention; the DB container and its volume destroyed → restored with every row", async () => {
+            if (!backupsOn()) {
+                // This stack takes no backups: nothing runs that could be checked.
+                expect(stackContainers(d.stack, true).map((c) => c.Name)).not.toContain(`/${d.prefix}-backup`);
+                return;
+            }
+            const b = `${d.prefix}-backup`;
+            const dir = "/var/lib/postgresql";
+            const checksum = () => psqlAsApi(d, "SELECT count(*) || ':' || md5(string_agg(id::text || title || coalesce(body, ''), ',' ORDER BY id)) FROM notes").stdout.trim();
+            const rowsBefore = checksum();
+            expect(rowsBefore).toMatch(/^[1-9]\d*:[0-9a-f]{32}$/);
+
+            // A backup now, timed (printed, not asserted).
+            let t = Date.now();
+            const once = exec(b, ["bash", "/etc/nestflux-backup/backup.sh", "once"]);
+            expect([once.code, once.stderr]).toEqual([0, ""]);
+            log(`${d.stack}: backup took ${Date.now() - t} ms`);
+            const last = JSON.parse(exec(b, ["cat", `${dir}/last-success.json`]).stdout);
+            expect(last.bytes).toBeGreaterThan(0);
+            expect(JSON.parse(once.stdout.trim().split("\n").pop()!)).toMatchObject({ type: "backup", event: "backup_succeeded", file: last.file });
+            expect(docker(["exec", "-w", dir, b, "sha256sum", "-c", `${last.file}.sha256`]).code).toBe(0);
+
+            // Unreadable without the private key: no plaintext, and another key cannot open it.
+            const raw = docker(["exec", b, "cat", `${dir}/${last.file}`]);
+            expect(raw.stdout).not.toContain("written before the replacements");
+            expect(raw.stdout).not.toContain("CREATE TABLE");
+            const stranger = backupRecipient();
+            expect(docker(["exec", "-i", b, "openssl", "cms", "-decrypt", "-binary", "-inform", "DER", "-in", `${dir}/${last.file}`, "-inkey", "/dev/stdin"], { input: stranger.keyPem }).code).not.toBe(0);
+
+            // The backup role is refused without TLS and with another CA than the stack's.
+            const dump = (params: string) =>
+                exec(b, ["bash", "-c", `pg_dump --format=custom --no-password --dbname="host=${DB_HOST} dbname=${d.setting("dbName")} user=${d.setting("dbUser")}_dump ${params}" > /dev/null`]);
+            const clientTls = d.setting("dbClientCerts") === "true" ? " sslcert=/etc/nestflux-backup/client.crt sslkey=/etc/nestflux-backup/client.key" : "";
+            expect(dump(`sslmode=verify-full sslrootcert=/etc/nestflux-backup/db-ca.crt${clientTls}`).code).toBe(0); // the control
+            expect(dump("sslmode=disable").stderr).toMatch(/no encryption|pg_hba\.conf rejects/);
+            expect(dump(`sslmode=verify-full sslrootcert=/etc/nestflux-backup/recipient.crt${clientTls}`).stderr).toMatch(/certificate verify failed/);
+
+            // Retention: exactly the backups older than backupRetentionDays go at the next backup.
+            const days = Number(d.setting("backupRetentionDays"));
+            const old = (name: string, age: number) =>
+                dockerOk(["exec", b, "bash", "-c", `for f in ${dir}/${name} ${dir}/${name}.sha256; do echo x > $f; touch -d "${age} days ago" $f; done`]);
+            old("nestflux-20000101T000000Z.dump.cms", days + 1);
+            old("nestflux-20000102T000000Z.dump.cms", days - 1);
+            expect(exec(b, ["bash", "/etc/nestflux-backup/backup.sh", "once"]).code).toBe(0);
+            const kept = exec(b, ["bash", "-c", `ls -1 ${dir} | grep '^nestflux-'`]).stdout;
+            expect(kept).not.toContain("nestflux-20000101T000000Z");
+            expect(kept).toContain("nestflux-20000102T000000Z.dump.cms.sha256");
+            dockerOk(["exec", b, "rm", "-f", `${dir}/nestflux-20000102T000000Z.dump.cms`, `${dir}/nestflux-20000102T000000Z.dump.cms.sha256`]);
+
+            // Disaster: the DB container and its volume are gone. `pulumi up --refresh` would
+            // recreate both; here the volume comes back as the stack labels it and a replacement
+            // brings a fresh, empty server (roles only).
+            dockerOk(["rm", "-f", `${d.prefix}-db`]);
+            dockerOk(["volume", "rm", `${d.prefix}-pgdata`]);
+            dockerOk(["volume", "create", "--label", `nestflux.stack=${d.stack}`, `${d.prefix}-pgdata`]);
+            await d.up({ "nestflux:dbCpus": "0.9" });
+            expect(psqlAsApi(d, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").stdout.trim()).toBe("0");
+
+            // Restore the latest backup with the operator's key, timed.
+            const keyFile = `${d.dir}/backup-key.pem`;
+            fs.writeFileSync(keyFile, lifecycle.backupKeyPem!, { mode: 0o600 });
+            t = Date.now();
+            const restored = host("bash", ["scripts/restore-db.sh", d.stack, "--key", keyFile]);
+            expect([restored.code, restored.stderr]).toEqual([0, ""]);
+            log(`${d.stack}: restore took ${Date.now() - t} ms`);
+            expect(checksum()).toBe(rowsBefore);
+            expect(await waitHttp(edge, "/api/health", 200, 60000)).toBe(200);
+            session = login(edge, d.config["nestflux:adminEmail"], d.outputs.adminPassword);
+            expect(JSON.stringify(api(edge, session, "GET", "/api/notes"))).toContain("written before the replacements");
+
+            // A second restore onto the now non-empty database is refused unless forced.
+            const again = host("bash", ["scripts/restore-db.sh", d.stack, "--key", keyFile]);
+            expect([again.code, again.stderr]).toEqual([1, expect.stringMatching(/already has \d+ tables; pass --force/)]);
+            const forced = host("bash", ["scripts/restore-db.sh", d.stack, "--key", keyFile, "--force"]);
+            expect([forced.code, forced.stderr]).toEqual([0, ""]);
+            expect(checksum()).toBe(rowsBefore);
+        });
+
         test("destroy → nothing left but the retained data volume", async () => {
             await d.destroy();
             destroyed = true;
             expect(stackContainers(d.stack, true)).toEqual([]);
             expect(dockerOk(["network", "ls", "-q", "--filter", `label=nestflux.stack=${d.stack}`]).trim()).toBe("");
-            expect(dockerOk(["volume", "ls", "-q", "--filter", `label=nestflux.stack=${d.stack}`]).trim().split("\n")).toEqual([`${d.prefix}-pgdata`]);
+            expect(dockerOk(["volume", "ls", "-q", "--filter", `label=nestflux.stack=${d.stack}`]).trim().split("\n").sort()).toEqual(
+                [...(backupsOn() ? [`${d.prefix}-backups`] : []), `${d.prefix}-pgdata`].sort(),
+            );
         });
     });
 }

@@ -1,4 +1,4 @@
-import { renderPgHba, renderPostgresConf, renderRolesScript } from "../../components/render/postgres";
+import { renderBackupScript, renderPgHba, renderPostgresConf, renderRolesScript } from "../../components/render/postgres";
 
 const confInput = {
     port: 5432,
@@ -68,7 +68,7 @@ describe("renderPgHba", () => {
 });
 
 describe("renderRolesScript", () => {
-    const script = renderRolesScript({ database: "nestflux", ownerRole: "nestflux_owner", appRole: "nestflux", passwordDir: "/etc/nestflux" });
+    const script = renderRolesScript({ database: "nestflux", ownerRole: "nestflux_owner", appRole: "nestflux", dumpRole: "nestflux_dump", passwordDir: "/etc/nestflux" });
     test("two login roles without superuser, role or database creation rights", () => {
         expect(script).toMatch(/CREATE ROLE nestflux_owner LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS/);
         expect(script).toMatch(/CREATE ROLE nestflux LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS/);
@@ -85,7 +85,49 @@ describe("renderRolesScript", () => {
         expect(script).toContain("<<'SQL'");
     });
     test("refuses identifiers that are not plain SQL names, and one role for both jobs", () => {
-        expect(() => renderRolesScript({ database: "x; DROP", ownerRole: "o", appRole: "a", passwordDir: "/p" })).toThrow(/database must be a lower-case SQL identifier/);
-        expect(() => renderRolesScript({ database: "d", ownerRole: "a", appRole: "a", passwordDir: "/p" })).toThrow(/must differ/);
+        expect(() => renderRolesScript({ database: "x; DROP", ownerRole: "o", appRole: "a", dumpRole: "d", passwordDir: "/p" })).toThrow(/database must be a lower-case SQL identifier/);
+        expect(() => renderRolesScript({ database: "d", ownerRole: "a", appRole: "a", dumpRole: "b", passwordDir: "/p" })).toThrow(/must differ/);
+    });
+});
+
+describe("backup script", () => {
+    const input = {
+        host: "db.nestflux.internal",
+        port: 5432,
+        database: "nestflux",
+        role: "nestflux_dump",
+        caPath: "/etc/nestflux-backup/db-ca.crt",
+        recipientPath: "/etc/nestflux-backup/recipient.crt",
+        backupDir: "/var/lib/postgresql",
+        intervalMinutes: 60,
+        retentionDays: 14,
+    };
+    const script = renderBackupScript(input);
+
+    test("dumps as the read-only role with verify-full, and encrypts to the recipient before anything lands", () => {
+        expect(script).toContain("CONN='host=db.nestflux.internal port=5432 dbname=nestflux user=nestflux_dump sslmode=verify-full sslrootcert=/etc/nestflux-backup/db-ca.crt'");
+        expect(script).toMatch(/pg_dump --format=custom --no-password --dbname="\$CONN" \| openssl cms -encrypt -binary -aes256 -outform DER -out "\$tmp" \/etc\/nestflux-backup\/recipient\.crt; then/);
+        expect(script).toContain("set -euo pipefail");
+        // The final name only after both steps succeeded; a checksum beside it.
+        expect(script.indexOf('mv "$tmp" "$out"')).toBeGreaterThan(script.indexOf("openssl cms -encrypt"));
+        expect(script).toContain('printf "%s  %s\\n" "$sha" "$(basename "$out")" > "$out.sha256"');
+    });
+
+    test("client certificate only when given; schedule and retention from the input", () => {
+        expect(script).not.toContain("sslcert=");
+        expect(renderBackupScript({ ...input, clientCertPath: "/c.crt", clientKeyPath: "/c.key" })).toContain("sslcert=/c.crt sslkey=/c.key");
+        expect(script).toContain("INTERVAL_SECONDS=3600");
+        expect(script).toContain(`RETENTION_MINUTES=${14 * 1440}`);
+        expect(renderBackupScript({ ...input, retentionDays: 1, intervalMinutes: 5 })).toMatch(/RETENTION_MINUTES=1440\nINTERVAL_SECONDS=300/);
+    });
+
+    test("a failure is logged as a security-relevant event and retried after a minute", () => {
+        expect(script).toContain('log error backup_failed ",\\"security\\":true"');
+        expect(script).toContain('loop) while true; do if once; then sleep "$INTERVAL_SECONDS"; else sleep 60; fi; done ;;');
+    });
+
+    test("refuses identifiers and schedules it cannot render safely", () => {
+        expect(() => renderBackupScript({ ...input, role: "x'; rm -rf /" })).toThrow(/role must be a lower-case SQL identifier/);
+        expect(() => renderBackupScript({ ...input, intervalMinutes: 0 })).toThrow(/intervalMinutes must be at least 1/);
     });
 });

@@ -45,6 +45,25 @@ export async function runProgramMany(stack: "dev" | "prod", configs: Record<stri
     return results;
 }
 
+/** Private keys of the backup recipients this process made, by certificate: the operator's side. */
+const recipientKeys = new Map<string, string>();
+
+/** A certificate to encrypt backups to, as an operator makes one; its key stays with the caller. */
+export function backupRecipient(): { certPem: string; keyPem: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nestflux-backup-"));
+    const pair = makeCa(dir, "backup", "RSA-3072", "/O=NestFlux operator/CN=NestFlux backups");
+    fs.rmSync(dir, { recursive: true, force: true });
+    recipientKeys.set(pair.certPem, pair.keyPem);
+    return { certPem: pair.certPem, keyPem: pair.keyPem };
+}
+
+/** The private key of the backup recipient in a config made by prodCertificateConfig. */
+export function backupKeyOf(config: Record<string, string>): string {
+    const key = recipientKeys.get(config["nestflux:backupRecipientCertificate"]);
+    if (!key) throw new Error("no backup recipient key for this config");
+    return key;
+}
+
 /** What a prod operator sets with `pulumi config set`: a public certificate for the domain. */
 export function prodCertificateConfig(domain = "nestflux.example.com"): Record<string, string> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nestflux-prod-"));
@@ -55,5 +74,7 @@ export function prodCertificateConfig(domain = "nestflux.example.com"): Record<s
         "nestflux:tlsCertificate": leaf.certPem,
         "nestflux:tlsChain": root.certPem,
         "nestflux:tlsPrivateKey": leaf.keyPem,
+        // Backups are on in Pulumi.prod.yaml; the certificate they are encrypted to is the operator's.
+        "nestflux:backupRecipientCertificate": backupRecipient().certPem,
     };
 }

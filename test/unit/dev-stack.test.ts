@@ -255,7 +255,7 @@ describe("dev stack under mocks (the real index.ts)", () => {
         expect(mountedFileNames(r, db(), "/docker-entrypoint-initdb.d")).toEqual(["10-roles.sh"]);
         const roles = file(db(), "/docker-entrypoint-initdb.d/10-roles.sh");
         expect(roles).toMatchObject({ secret: false, mode: "0555", owner: "999:999" });
-        expect(roles.content).toBe(renderRolesScript({ database: "nestflux", ownerRole: "nestflux_owner", appRole: "nestflux", passwordDir: "/etc/nestflux" }));
+        expect(roles.content).toBe(renderRolesScript({ database: "nestflux", ownerRole: "nestflux_owner", appRole: "nestflux", dumpRole: "nestflux_dump", passwordDir: "/etc/nestflux" }));
         for (const p of ["owner_password", "app_password"]) {
             expect(roles.content).toContain(`cat /etc/nestflux/${p}`);
             expect(roles.content).not.toContain(file(db(), `/etc/nestflux/${p}`).content);

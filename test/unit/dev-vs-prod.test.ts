@@ -28,18 +28,27 @@ describe("dev and prod differ only by config", () => {
             "tls:index/locallySignedCert:LocallySignedCert nestflux-pki-edge-cert",
             "tls:index/privateKey:PrivateKey nestflux-pki-edge-key",
         ]);
-        // apiReplicas=3, apiHttps=true and dbClientCerts=true (a client leaf per role) on prod.
+        // apiReplicas=3, apiHttps=true, dbClientCerts=true (a client leaf per role) and
+        // backupIntervalMinutes=60 (the backup container, its files and volume) on prod.
         expect(onlyProd).toEqual([
             "docker:index/container:Container nestflux-api-1",
             "docker:index/container:Container nestflux-api-2",
+            "docker:index/container:Container nestflux-db-backup",
+            "docker:index/container:Container nestflux-db-backup-files-seed",
+            "docker:index/volume:Volume nestflux-db-backup-files-volume",
+            "docker:index/volume:Volume nestflux-db-backups",
+            "nestflux:storage:ServiceFiles nestflux-db-backup-files",
             "tls:index/certRequest:CertRequest nestflux-pki-api-csr",
             "tls:index/certRequest:CertRequest nestflux-pki-db-client-csr",
+            "tls:index/certRequest:CertRequest nestflux-pki-db-dump-client-csr",
             "tls:index/certRequest:CertRequest nestflux-pki-db-owner-client-csr",
             "tls:index/locallySignedCert:LocallySignedCert nestflux-pki-api-cert",
             "tls:index/locallySignedCert:LocallySignedCert nestflux-pki-db-client-cert",
+            "tls:index/locallySignedCert:LocallySignedCert nestflux-pki-db-dump-client-cert",
             "tls:index/locallySignedCert:LocallySignedCert nestflux-pki-db-owner-client-cert",
             "tls:index/privateKey:PrivateKey nestflux-pki-api-key",
             "tls:index/privateKey:PrivateKey nestflux-pki-db-client-key",
+            "tls:index/privateKey:PrivateKey nestflux-pki-db-dump-client-key",
             "tls:index/privateKey:PrivateKey nestflux-pki-db-owner-client-key",
         ]);
     });

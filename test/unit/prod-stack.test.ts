@@ -1,8 +1,8 @@
 import { API_SERVICE_HOST, DB_HOST, apiCertificateNames, apiReplicaHost } from "../../components/names";
 import { PROXY_CONTAINER_PORTS } from "../../components/edge-proxy";
 import type { Registered, RunResult } from "../support/mock-engine";
-import { prodCertificateConfig, runIndex } from "../support/stacks";
-import { CONTAINER, env, label, mountedFile, mountedFileNames } from "./stack-helpers";
+import { backupKeyOf, prodCertificateConfig, runIndex } from "../support/stacks";
+import { CONTAINER, env, label, mountedFile, mountedFileNames, networksOf } from "./stack-helpers";
 
 let r: RunResult;
 let certs: Record<string, string>;
@@ -52,8 +52,34 @@ describe("prod stack under mocks (the real index.ts)", () => {
         }
     });
 
+    test("backups: a hardened container with the read-only role, encrypting to the operator's certificate, on the data network only", () => {
+        const b = r.one(CONTAINER, "nestflux-db-backup");
+        expect(b.inputs).toMatchObject({ user: "999:999", readOnly: true, entrypoints: ["bash", "/etc/nestflux-backup/backup.sh"], command: ["loop"] });
+        expect(b.inputs.capabilities).toEqual({ drops: ["ALL"] });
+        expect(b.inputs.ports ?? []).toEqual([]);
+        expect(networksOf(r, b).map((n) => [n.name, n.internal])).toEqual([["nestflux-prod-data", true]]);
+        const script = file(b, "/etc/nestflux-backup/backup.sh").content;
+        expect(script).toContain("user=nestflux_dump sslmode=verify-full sslrootcert=/etc/nestflux-backup/db-ca.crt");
+        expect(script).toContain("sslcert=/etc/nestflux-backup/client.crt sslkey=/etc/nestflux-backup/client.key");
+        expect(script).toContain("INTERVAL_SECONDS=3600");
+        expect(script).toContain(`RETENTION_MINUTES=${14 * 24 * 60}`);
+        expect(file(b, "/etc/nestflux-backup/recipient.crt").content.trim()).toBe(certs["nestflux:backupRecipientCertificate"].trim());
+        const pgpass = file(b, "/etc/nestflux-backup/pgpass");
+        expect([pgpass.secret, pgpass.mode]).toEqual([true, "0600"]);
+        expect(pgpass.content).toMatch(/^db\.nestflux\.internal:5432:nestflux:nestflux_dump:[A-Za-z0-9]{40}\n$/);
+        // The stack holds no key that could decrypt a backup.
+        const keyBody = backupKeyOf(certs).split("\n")[1];
+        expect(JSON.stringify(r.resources.map((x) => x.inputs))).not.toContain(keyBody);
+        expect(file(b, "/etc/nestflux-backup/client.key").secret).toBe(true);
+        const roles = file(db(), "/docker-entrypoint-initdb.d/10-roles.sh").content;
+        expect(roles).toContain("CREATE ROLE nestflux_dump LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT PASSWORD :'dump_password';");
+        expect(roles).toContain("GRANT pg_read_all_data TO nestflux_dump;");
+    });
+
     test("API → DB requires a client certificate whose CN is the role that logs in with it", () => {
-        expect(file(db(), "/etc/nestflux/pg_hba.conf").content).toContain("hostssl    all       nestflux,nestflux_owner  172.28.2.0/24  scram-sha-256 clientcert=verify-full");
+        // Backups are on in prod: their read-only role comes in over the network too, with its own certificate.
+        expect(file(db(), "/etc/nestflux/pg_hba.conf").content).toContain("hostssl    all       nestflux,nestflux_owner,nestflux_dump  172.28.2.0/24  scram-sha-256 clientcert=verify-full");
+        expect(r.one("tls:index/certRequest:CertRequest", "pki-db-dump-client-csr").inputs.subject.commonName).toBe("nestflux_dump");
         expect(r.one("tls:index/certRequest:CertRequest", "pki-db-client-csr").inputs.subject.commonName).toBe("nestflux");
         expect(r.one("tls:index/certRequest:CertRequest", "pki-db-owner-client-csr").inputs.subject.commonName).toBe("nestflux_owner");
         for (const leaf of ["db-client", "db-owner-client"]) {
@@ -104,7 +130,7 @@ describe("prod stack under mocks (the real index.ts)", () => {
 
     test("the provided certificate's expiry is exported; no private key in plain outputs", () => {
         const expiry = r.outputs.certificateExpiry as Record<string, string>;
-        expect(Object.keys(expiry).sort()).toEqual(["api", "ca", "db", "db-client", "db-owner-client", "edge"]);
+        expect(Object.keys(expiry).sort()).toEqual(["api", "ca", "db", "db-client", "db-dump-client", "db-owner-client", "edge"]);
         expect(new Date(expiry.edge).getTime()).toBeGreaterThan(Date.now());
         const plain = JSON.stringify(Object.entries(r.outputs).filter(([k]) => !k.endsWith("Password")));
         expect(plain).not.toContain("PRIVATE KEY");

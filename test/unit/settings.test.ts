@@ -4,7 +4,7 @@ import { API_SETTINGS } from "../../api/src/config/contract";
 import { DEFAULTS, SETTING_KEYS, SettingKey } from "../../components/settings";
 import { pulumiYaml, readme } from "../../scripts/settings-docs";
 import type { RunResult } from "../support/mock-engine";
-import { prodCertificateConfig, runProgramMany } from "../support/stacks";
+import { backupRecipient, prodCertificateConfig, runProgramMany } from "../support/stacks";
 import { CONTAINER, env, mountedFile } from "./stack-helpers";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -51,6 +51,9 @@ const PLACES = {
     /** Certificates: keys (with their rotation trigger), requests and signed certificates. */
     certificates: (r: RunResult) =>
         JSON.stringify(r.resources.filter((x) => x.type.startsWith("tls:")).map((x) => [x.name, x.inputs, x.replacementTrigger])),
+    /** The backup container's script and the certificate it encrypts to ("none" without backups). */
+    backupScript: (r: RunResult) => (backupOf(r) ? mountedFile(r, backupOf(r)!, "/etc/nestflux-backup/backup.sh").content : "none"),
+    backupRecipient: (r: RunResult) => (backupOf(r) ? mountedFile(r, backupOf(r)!, "/etc/nestflux-backup/recipient.crt").content : "none"),
     networks: (r: RunResult) => JSON.stringify(r.byType("docker:index/network:Network").map((n) => n.inputs.ipamConfigs ?? null)),
     /** The edge certificate the proxy serves. */
     edgeCertificate: (r: RunResult) => mountedFile(r, proxy(r), "/etc/nestflux/fullchain.pem").content,
@@ -60,9 +63,13 @@ type Place = keyof typeof PLACES;
 
 const proxy = (r: RunResult) => r.one(CONTAINER, "nestflux-proxy");
 const db = (r: RunResult) => r.one(CONTAINER, "nestflux-db");
+const backupOf = (r: RunResult) => r.byType(CONTAINER).find((c) => c.name === "nestflux-db-backup");
 const apiReplicas = (r: RunResult) => r.byType(CONTAINER).filter((c) => /-api-\d+$/.test(c.name));
 const pickInputs = (c: { inputs: Record<string, unknown> }, keys: string[]) => JSON.stringify(keys.map((k) => c.inputs[k]));
 
+const RECIPIENT = backupRecipient();
+const OTHER_RECIPIENT = backupRecipient();
+const BACKUPS_ON = { "nestflux:backupIntervalMinutes": "60", "nestflux:backupRecipientCertificate": RECIPIENT.certPem };
 const PROD_CERT = prodCertificateConfig();
 const OTHER_CERT = prodCertificateConfig();
 const provided = {
@@ -126,6 +133,9 @@ const TRACE: Record<SettingKey, { value: string; reaches: Place[]; base?: Record
     jwtTtl: { value: "5m", reaches: ["apiEnv"] },
     jwtSecret: { value: "s".repeat(48), reaches: ["apiFiles"] },
     adminEmail: { value: "root@example.com", reaches: ["migrateEnv"] },
+    backupIntervalMinutes: { value: "30", reaches: ["backupScript", "pgHba"], base: { "nestflux:backupRecipientCertificate": RECIPIENT.certPem } },
+    backupRetentionDays: { value: "30", reaches: ["backupScript"], base: BACKUPS_ON },
+    backupRecipientCertificate: { value: OTHER_RECIPIENT.certPem, reaches: ["backupRecipient"], base: BACKUPS_ON },
 };
 
 describe("every setting reaches the program that enforces it", () => {

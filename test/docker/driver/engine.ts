@@ -52,7 +52,9 @@ export interface CliResult {
 }
 
 export function docker(args: string[], opts: { input?: string | Buffer; timeoutMs?: number } = {}): CliResult {
-    const r = spawnSync("docker", args, { input: opts.input, encoding: "buffer", timeout: opts.timeoutMs ?? 300000, maxBuffer: 256 * 1024 * 1024 });
+    // Bytes either way: with encoding "buffer", newer Node refuses a string input.
+    const input = typeof opts.input === "string" ? Buffer.from(opts.input) : opts.input;
+    const r = spawnSync("docker", args, { input, encoding: "buffer", timeout: opts.timeoutMs ?? 300000, maxBuffer: 256 * 1024 * 1024 });
     return { code: r.status ?? -1, stdout: r.stdout?.toString("utf8") ?? "", stderr: (r.stderr?.toString("utf8") ?? "") + (r.error ? String(r.error) : "") };
 }
 
