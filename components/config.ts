@@ -107,10 +107,15 @@ export function stackSettings(values: Partial<Settings>, stack: string): StackSe
     }
     const provided = issues.length === 0 && s.certSource === "provided" ? parseProvided(s, issues) : undefined;
     if (issues.length === 0 && s.backupRecipientCertificate !== "") {
+        let type: string | undefined;
         try {
-            new X509Certificate(pemText(s.backupRecipientCertificate));
+            type = new X509Certificate(pemText(s.backupRecipientCertificate)).publicKey.asymmetricKeyType;
         } catch {
             issues.push({ key: "backupRecipientCertificate", problem: "must be a PEM-encoded X.509 certificate", got: s.backupRecipientCertificate.slice(0, 40) });
+        }
+        // CMS can encrypt to RSA (key transport) and EC (key agreement) keys, not to signing-only ones.
+        if (type !== undefined && type !== "rsa" && type !== "ec") {
+            issues.push({ key: "backupRecipientCertificate", problem: "must carry an RSA or EC public key (CMS cannot encrypt to an Ed25519 or DSA key)", got: type });
         }
     }
     if (issues.length > 0) throw new ConfigError(issues);

@@ -106,11 +106,13 @@ describe("backup script", () => {
 
     test("dumps as the read-only role with verify-full, and encrypts to the recipient before anything lands", () => {
         expect(script).toContain("CONN='host=db.nestflux.internal port=5432 dbname=nestflux user=nestflux_dump sslmode=verify-full sslrootcert=/etc/nestflux-backup/db-ca.crt'");
-        expect(script).toMatch(/pg_dump --format=custom --no-password --dbname="\$CONN" \| openssl cms -encrypt -binary -aes256 -outform DER -out "\$tmp" \/etc\/nestflux-backup\/recipient\.crt; then/);
+        expect(script).toMatch(/pg_dump --format=custom --no-password --dbname="\$CONN" \| openssl cms -encrypt -stream -binary -aes256 -outform DER -out "\$tmp" \/etc\/nestflux-backup\/recipient\.crt &&/);
         expect(script).toContain("set -euo pipefail");
-        // The final name only after both steps succeeded; a checksum beside it.
-        expect(script.indexOf('mv "$tmp" "$out"')).toBeGreaterThan(script.indexOf("openssl cms -encrypt"));
-        expect(script).toContain('printf "%s  %s\\n" "$sha" "$(basename "$out")" > "$out.sha256"');
+        // The final name only after both steps succeeded, and after its checksum exists.
+        const rename = script.indexOf('mv "$tmp" "$DIR/$name"');
+        expect(rename).toBeGreaterThan(script.indexOf("openssl cms -encrypt"));
+        expect(rename).toBeGreaterThan(script.indexOf('> "$DIR/$name.sha256"'));
+        expect(script).toContain('tmp=$(mktemp "$DIR/.partial-XXXXXX")');
     });
 
     test("client certificate only when given; schedule and retention from the input", () => {

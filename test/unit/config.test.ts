@@ -232,3 +232,14 @@ describe("values Docker, PostgreSQL or the API would refuse later are refused no
         expect(parseSettings({ proxyImage: "nginx:1.27", domain: "xn--bcher-kva.example" }, "dev").proxyImage).toBe("nginx:1.27");
     });
 });
+
+describe("backup settings", () => {
+    test("backups need a recipient certificate with an RSA or EC key", () => {
+        expectConfigError({ backupIntervalMinutes: "60" }, "backupRecipientCertificate", /must hold the PEM certificate backups are encrypted to/);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nestflux-rcpt-"));
+        const ec = issueLeaf(dir, "ec", makeCa(dir), { commonName: "x", usage: "client" });
+        fs.rmSync(dir, { recursive: true, force: true });
+        expect(parseSettings({ backupIntervalMinutes: "60", backupRecipientCertificate: ec.certPem }, "dev").backupIntervalMinutes).toBe(60);
+        expectConfigError({ backupIntervalMinutes: "60", backupRecipientCertificate: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----" }, "backupRecipientCertificate", /X\.509/);
+    });
+});
