@@ -10,7 +10,6 @@ import {
     SettingSpec,
     Settings,
     settingIssues,
-    shown,
 } from "./settings";
 
 export * from "./settings";
@@ -126,30 +125,15 @@ export function stackSettings(values: Partial<Settings>, stack: string): StackSe
 /** Parse raw config strings (as Pulumi stores them) into validated stack settings. */
 export function parseSettings(raw: RawConfig, stack: string): StackSettings {
     const values: Partial<Record<SettingKey, unknown>> = {};
-    const issues: SettingIssue[] = [];
     for (const [key, v] of Object.entries(raw) as [SettingKey, string | undefined][]) {
         if (v === undefined || v === null) continue;
-        const spec = SETTINGS[key] as SettingSpec | undefined;
+        const type = (SETTINGS[key] as SettingSpec | undefined)?.type;
         const text = String(v).trim();
-        if (spec?.type === "integer") {
-            if (/^\d{1,12}$/.test(text)) values[key] = Number(text);
-            else issues.push({ key, problem: `must be a whole number from ${spec.min} to ${spec.max}`, got: shown(key, text) });
-        } else if (spec?.type === "boolean") {
-            if (text === "true" || text === "false") values[key] = text === "true";
-            else issues.push({ key, problem: "must be true or false", got: shown(key, text) });
-        } else {
-            values[key] = text;
-        }
-    }
-    if (issues.length > 0) {
-        // Report the malformed values together with every other problem.
-        try {
-            stackSettings(Object.fromEntries(Object.entries(values).filter(([k]) => !issues.some((i) => i.key === k))), stack);
-        } catch (e) {
-            if (e instanceof ConfigError) throw new ConfigError([...issues, ...e.issues]);
-            throw e;
-        }
-        throw new ConfigError(issues);
+        // Text that is not a number or a boolean stays text: the settings' own rule refuses it,
+        // in the same words and together with every other problem.
+        if (type === "integer" && /^\d{1,12}$/.test(text)) values[key] = Number(text);
+        else if (type === "boolean" && (text === "true" || text === "false")) values[key] = text === "true";
+        else values[key] = text;
     }
     return stackSettings(values as Partial<Settings>, stack);
 }
