@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { loggedPath } from './security-events';
 
 interface HttpError {
   status?: unknown;
@@ -41,7 +42,7 @@ export function clientErrorHandler(err: unknown, req: Request, res: Response, ne
   // A JSON parse error quotes the body (passwords included): neither the log nor the answer
   // repeats it. Our own shape refusals carry fixed texts.
   const message = type === 'entity.shape.refused' && typeof e.message === 'string' ? e.message : CLIENT_MESSAGES[status] ?? 'Bad request';
-  logger.warn(`${status} ${type} ${req.method} ${(req.originalUrl ?? req.url).split('?')[0].slice(0, 200)}`);
+  logger.warn(`${status} ${type} ${req.method} ${loggedPath(req)}`);
   if (res.headersSent) return;
   res.status(status).json({ statusCode: status, message });
 }
@@ -56,6 +57,6 @@ export function requireJsonBodies(req: Request, res: Response, next: NextFunctio
     next();
     return;
   }
-  logger.warn(`415 content_type ${req.method} ${(req.originalUrl ?? req.url).split('?')[0].slice(0, 200)}`);
+  logger.warn(`415 content_type ${req.method} ${loggedPath(req)}`);
   res.status(415).json({ statusCode: 415, message: 'Request bodies must be application/json' });
 }

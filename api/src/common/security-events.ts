@@ -9,12 +9,17 @@ type Field = string | number | boolean | null | undefined | string[];
 /** Field names that must never reach a log line, whatever a caller passes. */
 const SECRET_FIELD = /pass|secret|token|authorization|cookie|hash|key/i;
 
+/** The path of a request as it may be logged: no query string (it can carry tokens), bounded. */
+export function loggedPath(req: Request): string {
+  return (req.originalUrl ?? req.url ?? '').split('?')[0].slice(0, 200);
+}
+
 /** Request facts safe to log: real client IP (after trust proxy), method, path without query. */
 export function requestFacts(req: Request): Record<string, Field> {
   return {
     ip: req.ip,
     method: req.method,
-    path: (req.originalUrl ?? req.url ?? '').split('?')[0].slice(0, 200),
+    path: loggedPath(req),
     userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 200) : undefined,
   };
 }
