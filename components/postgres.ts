@@ -20,8 +20,9 @@ export function dbDumpRole(dbUser: string): string {
 
 /**
  * `dbImage`, `dbName`, `dbUser` (the API's data-only role; `<dbUser>_owner` owns the schema),
- * `dbTlsMinVersion`, `dbClientCerts`, `dbMemory` and `dbCpus` are the stack settings of the same
- * names, with their defaults (components/settings.ts).
+ * `dbTlsMinVersion`, `dbClientCerts`, `dbMemory`, `dbCpus` and the backup settings
+ * (`backupIntervalMinutes`, `backupRetentionDays`, `backupRecipientCertificate`) are the stack
+ * settings of the same names, with their defaults (components/settings.ts).
  */
 export interface PostgresArgs extends Partial<DbComponentSettings> {
     /** Prefix of container and volume names, e.g. "nestflux-dev". */
